@@ -1,0 +1,74 @@
+package io.genbus.api;
+
+import io.genbus.api.auth.ApiKeyAuth;
+import io.genbus.api.chat.ChatCompletionsHandler;
+import io.genbus.api.errors.ErrorResponses;
+import io.genbus.api.jobs.JobDispatcher;
+import io.genbus.api.jobs.WorkerDirectory;
+import io.genbus.api.models.ModelsHandler;
+import io.genbus.config.ApiConfig;
+import io.genbus.protocol.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.Collection;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/** Wires the HTTP edge of one API node: router, worker directory, job dispatcher, HTTP server. */
+public final class ApiVerticle extends VerticleBase {
+
+  private final ApiConfig config;
+  private final String nodeId;
+  private final Supplier<Collection<String>> liveNodes;
+  private WorkerDirectory directory;
+  private JobDispatcher dispatcher;
+  private HttpServer server;
+
+  public ApiVerticle(ApiConfig config, String nodeId, Supplier<Collection<String>> liveNodes) {
+    this.config = config;
+    this.nodeId = nodeId;
+    this.liveNodes = liveNodes;
+  }
+
+  @Override
+  public Future<?> start() {
+    directory = new WorkerDirectory(vertx, liveNodes);
+    dispatcher = new JobDispatcher(vertx, Addresses.apiEvents(nodeId, UUID.randomUUID().toString()),
+        config.workerLostSeconds() * 1000L, config.errorLanguage());
+    server = vertx.createHttpServer().requestHandler(router());
+    return Future.all(directory.start(), dispatcher.start())
+        .compose(v -> server.listen(config.port(), config.host()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    directory.stop();
+    dispatcher.stop();
+    return server.close();
+  }
+
+  /** The port the server listens on (useful when {@code api.port} is 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  private Router router() {
+    ErrorResponses errors = new ErrorResponses(config.errorLanguage(), config.maxBodyBytes());
+    ModelsHandler models = new ModelsHandler(directory);
+    Router router = Router.router(vertx);
+    router.route("/v1/*").handler(new ApiKeyAuth(config.keys()));
+    router.post("/v1/chat/completions")
+        .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
+        .handler(new ChatCompletionsHandler(vertx, config, directory, dispatcher, errors));
+    router.get("/v1/models").handler(models::list);
+    router.get("/v1/models/:model").handler(models::get);
+    router.route().failureHandler(errors::handleFailure);
+    for (int status : new int[] {404, 405, 413, 500}) {
+      router.errorHandler(status, errors::handleFailure);
+    }
+    return router;
+  }
+}

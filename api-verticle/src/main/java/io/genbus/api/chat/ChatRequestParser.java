@@ -1,0 +1,167 @@
+package io.genbus.api.chat;
+
+import io.genbus.api.errors.ApiException;
+import io.genbus.protocol.ErrorCode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Turns a request body into a {@link ChatRequest}, or an {@link ApiException} that names the offending
+ * parameter the way OpenAI does ({@code messages[1].content}).
+ */
+public final class ChatRequestParser {
+
+  private ChatRequestParser() {
+  }
+
+  public static ChatRequest parse(Buffer body) {
+    JsonObject json = object(body);
+    String model = requiredString(json, "model");
+    boolean stream = optionalBoolean(json, "stream");
+    Long seed = optionalInteger(json, "seed");
+    JsonArray messages = messages(json);
+    String prompt = prompt(messages);
+    return new ChatRequest(model, prompt, stream, seed);
+  }
+
+  private static JsonObject object(Buffer body) {
+    if (body == null || body.length() == 0) {
+      throw new ApiException(ErrorCode.INVALID_JSON, null, "the body is empty");
+    }
+    Object value;
+    try {
+      value = Json.decodeValue(body);
+    } catch (DecodeException e) {
+      throw new ApiException(ErrorCode.INVALID_JSON, null, firstLine(e.getMessage()));
+    }
+    if (!(value instanceof JsonObject json)) {
+      throw new ApiException(ErrorCode.INVALID_JSON, null, "expected a JSON object");
+    }
+    return json;
+  }
+
+  private static String requiredString(JsonObject json, String key) {
+    Object value = json.getValue(key);
+    if (value == null) {
+      throw new ApiException(ErrorCode.MISSING_PARAMETER, key, key);
+    }
+    if (!(value instanceof String s)) {
+      throw new ApiException(ErrorCode.INVALID_TYPE, key, key, "a string");
+    }
+    if (s.isBlank()) {
+      throw new ApiException(ErrorCode.INVALID_VALUE, key, key, "must not be empty");
+    }
+    return s;
+  }
+
+  private static boolean optionalBoolean(JsonObject json, String key) {
+    Object value = json.getValue(key);
+    if (value == null) {
+      return false;
+    }
+    if (!(value instanceof Boolean b)) {
+      throw new ApiException(ErrorCode.INVALID_TYPE, key, key, "a boolean");
+    }
+    return b;
+  }
+
+  private static Long optionalInteger(JsonObject json, String key) {
+    Object value = json.getValue(key);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+      throw new ApiException(ErrorCode.INVALID_TYPE, key, key, "an integer");
+    }
+    return n.longValue();
+  }
+
+  private static JsonArray messages(JsonObject json) {
+    Object value = json.getValue("messages");
+    if (value == null) {
+      throw new ApiException(ErrorCode.MISSING_PARAMETER, "messages", "messages");
+    }
+    if (!(value instanceof JsonArray messages)) {
+      throw new ApiException(ErrorCode.INVALID_TYPE, "messages", "messages", "an array");
+    }
+    if (messages.isEmpty()) {
+      throw new ApiException(ErrorCode.INVALID_VALUE, "messages", "messages", "at least one message is required");
+    }
+    for (int i = 0; i < messages.size(); i++) {
+      String where = "messages[" + i + "]";
+      if (!(messages.getValue(i) instanceof JsonObject message)) {
+        throw new ApiException(ErrorCode.INVALID_TYPE, where, where, "an object");
+      }
+      if (!(message.getValue("role") instanceof String)) {
+        throw message.getValue("role") == null
+            ? new ApiException(ErrorCode.MISSING_PARAMETER, where + ".role", where + ".role")
+            : new ApiException(ErrorCode.INVALID_TYPE, where + ".role", where + ".role", "a string");
+      }
+      Object content = message.getValue("content");
+      if (content != null && !(content instanceof String) && !(content instanceof JsonArray)) {
+        throw new ApiException(ErrorCode.INVALID_TYPE, where + ".content", where + ".content",
+            "a string or an array of content parts");
+      }
+      if (content instanceof JsonArray parts) {
+        checkParts(parts, where + ".content");
+      }
+    }
+    return messages;
+  }
+
+  private static void checkParts(JsonArray parts, String where) {
+    for (int j = 0; j < parts.size(); j++) {
+      String part = where + "[" + j + "]";
+      if (!(parts.getValue(j) instanceof JsonObject p) || !(p.getValue("type") instanceof String type)) {
+        throw new ApiException(ErrorCode.INVALID_TYPE, part, part, "an object with a string 'type'");
+      }
+      if (type.equals("text") && !(p.getValue("text") instanceof String)) {
+        throw new ApiException(ErrorCode.INVALID_TYPE, part + ".text", part + ".text", "a string");
+      }
+    }
+  }
+
+  /** The prompt is the text of the last user message: a string, or its text parts joined by newlines. */
+  private static String prompt(JsonArray messages) {
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      JsonObject message = messages.getJsonObject(i);
+      if (!"user".equals(message.getString("role"))) {
+        continue;
+      }
+      Object content = message.getValue("content");
+      String text = content instanceof JsonArray parts ? textOf(parts) : (String) content;
+      if (text == null || text.isBlank()) {
+        throw new ApiException(ErrorCode.INVALID_VALUE, "messages[" + i + "].content",
+            "messages[" + i + "].content", "the last user message has no text to use as the prompt");
+      }
+      return text.strip();
+    }
+    throw new ApiException(ErrorCode.INVALID_VALUE, "messages", "messages", "no message has the role 'user'");
+  }
+
+  private static String textOf(JsonArray parts) {
+    StringBuilder text = new StringBuilder();
+    for (int j = 0; j < parts.size(); j++) {
+      JsonObject part = parts.getJsonObject(j);
+      if ("text".equals(part.getString("type"))) {
+        if (!text.isEmpty()) {
+          text.append('\n');
+        }
+        text.append(part.getString("text"));
+      }
+    }
+    return text.toString();
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unreadable";
+    }
+    int nl = message.indexOf('\n');
+    String line = nl < 0 ? message : message.substring(0, nl);
+    return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+  }
+}

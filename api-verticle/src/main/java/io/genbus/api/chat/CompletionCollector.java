@@ -1,0 +1,45 @@
+package io.genbus.api.chat;
+
+import io.genbus.api.errors.ErrorResponses;
+import io.genbus.api.jobs.JobListener;
+import io.genbus.protocol.ErrorCode;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A non-streaming answer: collects the job's content and sends one JSON completion, or one error. */
+public final class CompletionCollector implements JobListener {
+
+  private final HttpServerResponse response;
+  private final ChatChunks chunks;
+  private final ErrorResponses errors;
+  private final List<String> parts = new ArrayList<>();
+
+  public CompletionCollector(HttpServerResponse response, ChatChunks chunks, ErrorResponses errors) {
+    this.response = response;
+    this.chunks = chunks;
+    this.errors = errors;
+  }
+
+  @Override
+  public void onText(String text) {
+    parts.add(text);
+  }
+
+  @Override
+  public void onImage(String mimeType, String base64) {
+    parts.add(ChatChunks.imageMarkdown(mimeType, base64));
+  }
+
+  @Override
+  public void onDone() {
+    if (!response.closed() && !response.ended()) {
+      response.putHeader("Content-Type", "application/json").end(chunks.completion(String.join("\n\n", parts)).encode());
+    }
+  }
+
+  @Override
+  public void onError(ErrorCode code, String message) {
+    errors.send(response, code.status(), errors.body(code, message));
+  }
+}

@@ -1,0 +1,144 @@
+package io.genbus.api.chat;
+
+import io.genbus.api.errors.ErrorResponses;
+import io.genbus.api.jobs.JobListener;
+import io.genbus.config.KeepAliveMode;
+import io.genbus.protocol.ErrorCode;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A streaming answer: the role chunk at once, keep-alives every {@code keepAliveMs} from then until the end
+ * (also while the job waits for a slot), content chunks, the last one with {@code finish_reason:"stop"}, and
+ * {@code data: [DONE]}. An error after the stream opened is a {@code data: {"error":…}} frame, then
+ * {@code [DONE]}. The keep-alive timer stops when the stream ends, however it ends.
+ *
+ * <p>A content piece is held back until the next one (or the end) arrives, so the last piece can carry
+ * {@code finish_reason:"stop"} as the spec shows.
+ */
+public final class SseStream implements JobListener {
+
+  private final Vertx vertx;
+  private final HttpServerResponse response;
+  private final ChatChunks chunks;
+  private final long keepAliveMs;
+  private final KeepAliveMode keepAliveMode;
+  private final ErrorResponses errors;
+  private String pending;
+  private int queuePosition;
+  private long timer = -1;
+  private boolean ended;
+
+  public SseStream(Vertx vertx, HttpServerResponse response, ChatChunks chunks, long keepAliveMs,
+                   KeepAliveMode keepAliveMode, ErrorResponses errors) {
+    this.vertx = vertx;
+    this.response = response;
+    this.chunks = chunks;
+    this.keepAliveMs = keepAliveMs;
+    this.keepAliveMode = keepAliveMode;
+    this.errors = errors;
+  }
+
+  /** Sends the headers and the role chunk and starts the keep-alives; {@code onClientGone} runs if the client leaves first. */
+  public void open(Runnable onClientGone) {
+    response.setChunked(true)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("Connection", "keep-alive")
+        .putHeader("X-Accel-Buffering", "no");
+    response.closeHandler(v -> {
+      if (!ended) {
+        stop();
+        onClientGone.run();
+      }
+    });
+    data(chunks.roleChunk());
+    timer = vertx.setPeriodic(keepAliveMs, id -> keepAlive());
+  }
+
+  public boolean ended() {
+    return ended;
+  }
+
+  @Override
+  public void onQueued(int position) {
+    queuePosition = position;
+  }
+
+  @Override
+  public void onRunning() {
+    queuePosition = 0;
+  }
+
+  @Override
+  public void onText(String text) {
+    push(text);
+  }
+
+  @Override
+  public void onImage(String mimeType, String base64) {
+    push(ChatChunks.imageMarkdown(mimeType, base64));
+  }
+
+  @Override
+  public void onDone() {
+    if (ended) {
+      return;
+    }
+    data(chunks.contentChunk(pending == null ? "" : pending, true));
+    pending = null;
+    finish();
+  }
+
+  @Override
+  public void onError(ErrorCode code, String message) {
+    if (ended) {
+      return;
+    }
+    if (pending != null) {
+      data(chunks.contentChunk(pending, false));
+      pending = null;
+    }
+    data(new JsonObject().put("error", errors.error(code, null, message)));
+    finish();
+  }
+
+  private void push(String content) {
+    if (ended) {
+      return;
+    }
+    if (pending != null) {
+      data(chunks.contentChunk(pending, false));
+    }
+    pending = content;
+  }
+
+  private void keepAlive() {
+    if (ended || response.writeQueueFull()) {
+      return; // a client that is not reading needs no more bytes
+    }
+    if (keepAliveMode == KeepAliveMode.CONTENT) {
+      data(chunks.emptyChunk());
+    } else {
+      response.write(queuePosition > 0 ? ": keep-alive queued=" + queuePosition + "\n\n" : ": keep-alive\n\n");
+    }
+  }
+
+  private void data(JsonObject json) {
+    response.write("data: " + json.encode() + "\n\n");
+  }
+
+  private void finish() {
+    stop();
+    response.write("data: [DONE]\n\n");
+    response.end();
+  }
+
+  private void stop() {
+    ended = true;
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package io.genbus.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.NetworkConfig;
+import io.genbus.protocol.RecordCodec;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.FileNotFoundException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One clustered Vert.x instance: Hazelcast configured from {@code cluster.xml} plus {@link ClusterOptions},
+ * the protocol's codecs registered, and (for real processes) a shutdown hook that closes Vert.x so the
+ * node leaves the cluster at once on Ctrl-C or SIGTERM.
+ */
+public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager) {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+
+  public static Future<ClusterNode> start(ClusterOptions options) {
+    Config config;
+    try {
+      config = hazelcastConfig(options);
+    } catch (RuntimeException | FileNotFoundException e) {
+      return Future.failedFuture(e);
+    }
+    HazelcastClusterManager clusterManager = new HazelcastClusterManager(config);
+    EventBusOptions eventBus = new EventBusOptions();
+    if (options.host() != null) {
+      eventBus.setHost(options.host());
+    }
+    if (options.publicHost() != null) {
+      eventBus.setClusterPublicHost(options.publicHost());
+    }
+    return Vertx.builder()
+        .with(new VertxOptions().setEventBusOptions(eventBus))
+        .withClusterManager(clusterManager)
+        .buildClustered()
+        .map(vertx -> {
+          RecordCodec.registerAll(vertx.eventBus());
+          return new ClusterNode(vertx, clusterManager);
+        });
+  }
+
+  /** A fresh Hazelcast {@link Config} per node: joining mutates it, so it is never shared. */
+  static Config hazelcastConfig(ClusterOptions options) throws FileNotFoundException {
+    Config config = options.clusterXml() != null
+        ? Config.loadFromFile(options.clusterXml().toFile())
+        : Config.loadFromClasspath(ClusterNode.class.getClassLoader(), "cluster.xml");
+    if (options.clusterName() != null) {
+      config.setClusterName(options.clusterName());
+    }
+    NetworkConfig network = config.getNetworkConfig();
+    if (options.host() != null) {
+      network.getInterfaces().setEnabled(true).clear().addInterface(options.host());
+    }
+    if (options.publicHost() != null) {
+      network.setPublicAddress(options.publicHost());
+    }
+    if (!options.members().isEmpty()) {
+      network.getJoin().getMulticastConfig().setEnabled(false);
+      network.getJoin().getTcpIpConfig().setEnabled(true).setMembers(options.members());
+    }
+    return config;
+  }
+
+  public String nodeId() {
+    return clusterManager.getNodeId();
+  }
+
+  public Future<Void> close() {
+    return vertx.close();
+  }
+
+  /**
+   * Closes Vert.x when the JVM is asked to stop. Vert.x installs no hook and vertx-hazelcast turns
+   * Hazelcast's off, so without this a stopped node would linger in the cluster until it is timed out.
+   */
+  public ClusterNode closeOnShutdown() {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("Shutting down: leaving the cluster");
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("Vert.x did not close cleanly: {}", e.toString());
+      }
+    }, "genbus-shutdown"));
+    return this;
+  }
+}

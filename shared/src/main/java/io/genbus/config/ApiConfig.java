@@ -1,0 +1,45 @@
+package io.genbus.config;
+
+import io.genbus.protocol.ErrorLanguage;
+import java.util.List;
+
+/**
+ * The {@code api} section of the config file. Every field has a default, so an empty section works.
+ *
+ * @param port              HTTP port (3000); 0 picks a free one
+ * @param host              interface to bind (0.0.0.0)
+ * @param keys              accepted bearer keys; empty = open (a warning is logged at startup)
+ * @param keepAliveSeconds  seconds between keep-alives on an open stream (15)
+ * @param keepAliveMode     comment (default) or content
+ * @param maxBodyBytes      largest request body accepted; larger → 413 (32 MiB)
+ * @param errorLanguage     en (default) or zh, the spec's wording
+ * @param workerLostSeconds a job whose worker has been silent this long fails with worker_lost (10)
+ */
+public record ApiConfig(Integer port, String host, List<String> keys, Integer keepAliveSeconds,
+                        KeepAliveMode keepAliveMode, Long maxBodyBytes, ErrorLanguage errorLanguage,
+                        Integer workerLostSeconds) {
+
+  public ApiConfig {
+    port = Checks.range("api.port", port, 3000, 0, 65535);
+    host = host == null || host.isBlank() ? "0.0.0.0" : host;
+    keys = keys == null ? List.of() : keys.stream().map(String::trim).filter(k -> !k.isEmpty()).toList();
+    keepAliveSeconds = Checks.range("api.keepAliveSeconds", keepAliveSeconds, 15, 1, 3600);
+    keepAliveMode = keepAliveMode == null ? KeepAliveMode.COMMENT : keepAliveMode;
+    maxBodyBytes = maxBodyBytes == null ? 32L * 1024 * 1024 : maxBodyBytes;
+    if (maxBodyBytes < 1024) {
+      throw new ConfigException("api.maxBodyBytes must be at least 1024, not " + maxBodyBytes);
+    }
+    errorLanguage = errorLanguage == null ? ErrorLanguage.EN : errorLanguage;
+    workerLostSeconds = Checks.range("api.workerLostSeconds", workerLostSeconds, 10, 2, 3600);
+  }
+
+  /** All defaults. */
+  public static ApiConfig defaults() {
+    return new ApiConfig(null, null, null, null, null, null, null, null);
+  }
+
+  public ApiConfig withPort(int newPort) {
+    return new ApiConfig(newPort, host, keys, keepAliveSeconds, keepAliveMode, maxBodyBytes, errorLanguage,
+        workerLostSeconds);
+  }
+}

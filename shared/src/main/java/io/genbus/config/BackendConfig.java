@@ -1,0 +1,25 @@
+package io.genbus.config;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
+
+/**
+ * One entry of {@code worker.backends[]}. The {@code type} key picks the record; each backend type
+ * adds its own settings.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = LocalBackendConfig.class, name = LocalBackendConfig.TYPE)
+})
+public sealed interface BackendConfig permits LocalBackendConfig {
+
+  /** The backend type, as written in the config. */
+  String type();
+
+  /** The model names this backend serves. */
+  List<String> models();
+
+  /** How many jobs it runs at once. */
+  Integer concurrency();
+}

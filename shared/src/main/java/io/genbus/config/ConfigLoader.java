@@ -1,0 +1,131 @@
+package io.genbus.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads one section ({@code api} or {@code worker}) of the YAML or JSON config file into its typed record,
+ * then lets environment variables override the section's scalar keys: {@code GENBUS_API_KEEP_ALIVE_SECONDS}
+ * overrides {@code api.keepAliveSeconds}; list keys take comma-separated values. A node reads only its own
+ * section, so an API node never fails on a worker's settings and vice versa.
+ */
+public final class ConfigLoader {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+  private final Map<String, String> env;
+
+  public ConfigLoader(Map<String, String> env) {
+    this.env = env;
+  }
+
+  public static ConfigLoader fromEnvironment() {
+    return new ConfigLoader(System.getenv());
+  }
+
+  public ApiConfig api(Path file) {
+    return section(file, "api", ApiConfig.class);
+  }
+
+  public WorkerConfig worker(Path file) {
+    return section(file, "worker", WorkerConfig.class);
+  }
+
+  <T extends Record> T section(Path file, String name, Class<T> type) {
+    ObjectNode section = read(file, name);
+    applyEnvironment(section, name, type);
+    try {
+      return YAML.treeToValue(section, type);
+    } catch (ValueInstantiationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new ConfigException(where(file) + cause.getMessage(), e);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(where(file) + "section '" + name + "': " + e.getOriginalMessage()
+          + pathOf(e), e);
+    }
+  }
+
+  private static ObjectNode read(Path file, String name) {
+    if (file == null) {
+      return JsonNodeFactory.instance.objectNode();
+    }
+    JsonNode root;
+    try {
+      root = YAML.readTree(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      return JsonNodeFactory.instance.objectNode();
+    }
+    if (!root.isObject()) {
+      throw new ConfigException(where(file) + "the file must hold a mapping with 'api' and/or 'worker'");
+    }
+    JsonNode section = root.get(name);
+    if (section == null || section.isNull()) {
+      return JsonNodeFactory.instance.objectNode();
+    }
+    if (!section.isObject()) {
+      throw new ConfigException(where(file) + "'" + name + "' must be a mapping");
+    }
+    return ((ObjectNode) section).deepCopy();
+  }
+
+  private void applyEnvironment(ObjectNode section, String name, Class<? extends Record> type) {
+    for (RecordComponent component : type.getRecordComponents()) {
+      String value = env.get(envName(name, component.getName()));
+      if (value == null) {
+        continue;
+      }
+      if (List.class.isAssignableFrom(component.getType())) {
+        if (component.getName().equals("backends")) {
+          continue; // structured; only the file can set it
+        }
+        ArrayNode array = section.putArray(component.getName());
+        for (String part : value.split(",")) {
+          if (!part.isBlank()) {
+            array.add(part.trim());
+          }
+        }
+      } else {
+        section.put(component.getName(), value.trim());
+      }
+    }
+  }
+
+  /** {@code api}, {@code keepAliveSeconds} → {@code GENBUS_API_KEEP_ALIVE_SECONDS}. */
+  public static String envName(String section, String key) {
+    String snake = key.replaceAll("([a-z0-9])([A-Z])", "$1_$2");
+    return ("GENBUS_" + section + "_" + snake).toUpperCase(Locale.ROOT);
+  }
+
+  private static String where(Path file) {
+    return file == null ? "configuration: " : "config file " + file + ": ";
+  }
+
+  private static String pathOf(JsonProcessingException e) {
+    if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()) {
+      StringBuilder sb = new StringBuilder(" (at ");
+      for (var ref : m.getPath()) {
+        sb.append(ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]");
+      }
+      return sb.append(')').toString();
+    }
+    return "";
+  }
+}

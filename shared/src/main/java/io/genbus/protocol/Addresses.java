@@ -1,0 +1,34 @@
+package io.genbus.protocol;
+
+/**
+ * Every event-bus address and cluster-wide map name genbus uses, in one place.
+ * See docs/protocol.md for who listens where.
+ */
+public final class Addresses {
+
+  /** Cluster-wide map: worker id → {@link WorkerInfo}, entries kept alive by a TTL the worker refreshes. */
+  public static final String WORKERS_MAP = "genbus.workers";
+
+  /** Published by a worker whenever it joins or leaves, so API nodes refresh their model list at once. */
+  public static final String WORKERS_CHANGED = "genbus.workers.changed";
+
+  private static final String MODEL_PREFIX = "genbus.model.";
+
+  private Addresses() {
+  }
+
+  /** Where jobs for a model are sent; every worker serving the model consumes it. */
+  public static String model(String model) {
+    return MODEL_PREFIX + model;
+  }
+
+  /** The events address of one API verticle instance: job events stream back here. */
+  public static String apiEvents(String nodeId, String instanceId) {
+    return "genbus.api." + nodeId + "." + instanceId + ".events";
+  }
+
+  /** Control address of one worker node: cancel and status requests. */
+  public static String workerControl(String nodeId) {
+    return "genbus.worker." + nodeId + ".control";
+  }
+}

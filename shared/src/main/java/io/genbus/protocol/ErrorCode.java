@@ -1,0 +1,87 @@
+package io.genbus.protocol;
+
+import java.util.Locale;
+
+/**
+ * Every error genbus reports, with its HTTP status, OpenAI error type and its message in English and in
+ * the spec's Chinese. Messages are {@link String#format} templates.
+ */
+public enum ErrorCode {
+  MODEL_NOT_FOUND(400, "invalid_request_error", false,
+      "No worker serves model: %s", "没有 Worker 支持模型: %s"),
+  QUEUE_FULL(429, "rate_limit_exceeded", true,
+      "Queue is full; retry later or use stream: true, which queues without limit",
+      "队列已满"),
+  INVALID_JSON(400, "invalid_request_error", false,
+      "The request body is not valid JSON: %s", "请求体不是有效的 JSON: %s"),
+  MISSING_PARAMETER(400, "invalid_request_error", false,
+      "Missing required parameter: '%s'", "缺少必填参数: '%s'"),
+  INVALID_TYPE(400, "invalid_request_error", false,
+      "Invalid type for '%s': expected %s", "参数 '%s' 类型错误: 应为 %s"),
+  INVALID_VALUE(400, "invalid_request_error", false,
+      "Invalid value for '%s': %s", "参数 '%s' 的值无效: %s"),
+  REQUEST_TOO_LARGE(413, "invalid_request_error", false,
+      "Request body too large: at most %s bytes", "请求体过大: 最多 %s 字节"),
+  INVALID_API_KEY(401, "authentication_error", false,
+      "Incorrect or missing API key; send 'Authorization: Bearer <key>'",
+      "API Key 无效或缺失; 请发送 'Authorization: Bearer <key>'"),
+  NOT_FOUND(404, "invalid_request_error", false,
+      "Unknown endpoint: %s %s", "未知接口: %s %s"),
+  GENERATION_FAILED(502, "api_error", true,
+      "Generation failed: %s", "生成失败: %s"),
+  WORKER_LOST(502, "api_error", true,
+      "The worker running this job stopped answering", "执行任务的 Worker 已失去响应"),
+  UNKNOWN_JOB(404, "invalid_request_error", false,
+      "Unknown job: %s", "未知任务: %s"),
+  INTERNAL_ERROR(500, "api_error", false,
+      "Internal error: %s", "内部错误: %s");
+
+  private final int status;
+  private final String type;
+  private final boolean retryable;
+  private final String english;
+  private final String chinese;
+
+  ErrorCode(int status, String type, boolean retryable, String english, String chinese) {
+    this.status = status;
+    this.type = type;
+    this.retryable = retryable;
+    this.english = english;
+    this.chinese = chinese;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String type() {
+    return type;
+  }
+
+  public boolean retryable() {
+    return retryable;
+  }
+
+  /** The code as it appears in the error JSON: the spec's upper-case codes, OpenAI's lower-case ones. */
+  public String code() {
+    return switch (this) {
+      case MODEL_NOT_FOUND, QUEUE_FULL -> name();
+      case INVALID_API_KEY -> "invalid_api_key";
+      default -> name().toLowerCase(Locale.ROOT);
+    };
+  }
+
+  public String message(ErrorLanguage language, Object... args) {
+    return String.format(language == ErrorLanguage.ZH ? chinese : english, args);
+  }
+
+  /** Finds the code behind {@link #code()}; unknown codes (from a newer worker) map to GENERATION_FAILED. */
+  public static ErrorCode fromCode(String code) {
+    for (ErrorCode c : values()) {
+      if (c.code().equals(code)) {
+        return c;
+      }
+    }
+    return GENERATION_FAILED;
+  }
+}

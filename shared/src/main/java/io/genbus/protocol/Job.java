@@ -1,0 +1,22 @@
+package io.genbus.protocol;
+
+import java.util.Objects;
+
+/**
+ * A generation job, sent by an API verticle to {@link Addresses#model(String)}.
+ *
+ * @param id        unique job id (also the request id the client sees in logs)
+ * @param model     model name as the client asked for it
+ * @param prompt    the prompt: text of the last user message
+ * @param seed      optional seed; same prompt and seed give the same image on deterministic backends
+ * @param replyTo   the API verticle's events address, where {@link JobEvent}s go
+ * @param createdAt epoch millis when the API took the request
+ */
+public record Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt) {
+  public Job {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(prompt, "prompt");
+    Objects.requireNonNull(replyTo, "replyTo");
+  }
+}

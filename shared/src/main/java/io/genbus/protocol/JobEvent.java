@@ -1,0 +1,63 @@
+package io.genbus.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * One event of a job, sent by the worker to {@link Job#replyTo()} as a request; the API verticle
+ * acknowledges it, or fails it with {@link ErrorCode#UNKNOWN_JOB} when the job is gone there, which
+ * tells the worker to stop. Events of one job arrive in the order they were sent.
+ *
+ * <p>Only the fields of the event's type are set; the others are null and left out of the JSON.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobEvent(
+    String jobId,
+    Type type,
+    /* PROGRESS: "queued" or "running"; TEXT: the text. */
+    String text,
+    /* PROGRESS: place in the worker's line, 0 when running. */
+    Integer position,
+    /* IMAGE: e.g. image/png. */
+    String mimeType,
+    /* IMAGE: base64 of the image bytes. */
+    String data,
+    /* ERROR: what went wrong. */
+    JobError error) {
+
+  public enum Type {
+    /** Still alive: queued on the worker or running. Also the job's heartbeat. */
+    PROGRESS,
+    /** A piece of text output. */
+    TEXT,
+    /** One generated image. */
+    IMAGE,
+    /** The job finished successfully; nothing follows. */
+    DONE,
+    /** The job failed; nothing follows. */
+    ERROR
+  }
+
+  public static JobEvent progress(String jobId, String stage, int position) {
+    return new JobEvent(jobId, Type.PROGRESS, stage, position, null, null, null);
+  }
+
+  public static JobEvent text(String jobId, String text) {
+    return new JobEvent(jobId, Type.TEXT, text, null, null, null, null);
+  }
+
+  public static JobEvent image(String jobId, String mimeType, String base64) {
+    return new JobEvent(jobId, Type.IMAGE, null, null, mimeType, base64, null);
+  }
+
+  public static JobEvent done(String jobId) {
+    return new JobEvent(jobId, Type.DONE, null, null, null, null, null);
+  }
+
+  public static JobEvent error(String jobId, JobError error) {
+    return new JobEvent(jobId, Type.ERROR, null, null, null, null, error);
+  }
+
+  public boolean terminal() {
+    return type == Type.DONE || type == Type.ERROR;
+  }
+}

@@ -1,0 +1,77 @@
+package io.genbus.protocol;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.MessageCodec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * The one codec of the protocol: a message record travels between nodes as length-prefixed JSON,
+ * and inside one JVM as the (immutable) record itself.
+ */
+public final class RecordCodec<T extends Record> implements MessageCodec<T, T> {
+
+  /** Every message type of the protocol; {@link #registerAll} makes each the default for its class. */
+  public static final List<Class<? extends Record>> MESSAGE_TYPES = List.of(
+      Job.class, JobAccepted.class, JobEvent.class, CancelJob.class, WorkerStats.class, StatusRequest.class);
+
+  static final ObjectMapper MAPPER = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private final Class<T> type;
+
+  public RecordCodec(Class<T> type) {
+    this.type = type;
+  }
+
+  /** Registers the codec for every message type on this node's event bus; call once per Vert.x instance. */
+  public static void registerAll(EventBus eventBus) {
+    for (Class<? extends Record> type : MESSAGE_TYPES) {
+      register(eventBus, type);
+    }
+  }
+
+  private static <T extends Record> void register(EventBus eventBus, Class<T> type) {
+    eventBus.registerDefaultCodec(type, new RecordCodec<>(type));
+  }
+
+  @Override
+  public void encodeToWire(Buffer buffer, T value) {
+    try {
+      byte[] json = MAPPER.writeValueAsBytes(value);
+      buffer.appendInt(json.length).appendBytes(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public T decodeFromWire(int pos, Buffer buffer) {
+    int length = buffer.getInt(pos);
+    byte[] json = buffer.getBytes(pos + 4, pos + 4 + length);
+    try {
+      return MAPPER.readValue(json, type);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public T transform(T value) {
+    return value;
+  }
+
+  @Override
+  public String name() {
+    return "genbus." + type.getSimpleName();
+  }
+
+  @Override
+  public byte systemCodecID() {
+    return -1;
+  }
+}

@@ -1,0 +1,217 @@
+package io.genbus.worker.local;
+
+import java.awt.AlphaComposite;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.RadialGradientPaint;
+import java.awt.RenderingHints;
+import java.awt.geom.AffineTransform;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Path2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import javax.imageio.ImageIO;
+
+/**
+ * Draws a deterministic picture from a prompt: the prompt and seed are hashed into a random generator
+ * that picks a scene (landscape, bokeh, waves or shards), a palette and every shape. Colour words in the
+ * prompt ("red", "蓝", …) steer the palette, so "a red sunset" and "a blue sea" look like what they say.
+ * Same prompt and seed → same PNG bytes; a different prompt → a visibly different picture.
+ *
+ * <p>Pure and blocking: call it from a worker thread, never from an event loop.
+ */
+public final class LocalRenderer {
+
+  /** Colour words and the hue (0–1) they pull the palette to. */
+  private static final List<Map.Entry<String, Float>> HUES = List.of( // ordered: the first word found wins
+      Map.entry("red", 0.0f), Map.entry("红", 0.0f),
+      Map.entry("orange", 0.07f), Map.entry("橙", 0.07f), Map.entry("sunset", 0.05f),
+      Map.entry("yellow", 0.14f), Map.entry("黄", 0.14f), Map.entry("gold", 0.12f),
+      Map.entry("green", 0.33f), Map.entry("绿", 0.33f), Map.entry("forest", 0.3f),
+      Map.entry("cyan", 0.5f), Map.entry("青", 0.5f),
+      Map.entry("blue", 0.6f), Map.entry("蓝", 0.6f), Map.entry("sea", 0.58f), Map.entry("ocean", 0.58f),
+      Map.entry("purple", 0.77f), Map.entry("紫", 0.77f),
+      Map.entry("pink", 0.9f), Map.entry("粉", 0.9f));
+
+  private LocalRenderer() {
+  }
+
+  /** Renders the prompt as a {@code size}×{@code size} PNG. */
+  public static byte[] renderPng(String prompt, long seed, int size) {
+    BufferedImage image = render(prompt, seed, size);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(size * size);
+    try {
+      ImageIO.write(image, "png", out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  static BufferedImage render(String prompt, long seed, int size) {
+    Random rnd = new Random(hash(prompt, seed));
+    float hue = steeredHue(prompt, rnd.nextFloat());
+    BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = image.createGraphics();
+    try {
+      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+      g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+      sky(g, rnd, hue, size);
+      switch (rnd.nextInt(4)) {
+        case 0 -> landscape(g, rnd, hue, size);
+        case 1 -> bokeh(g, rnd, hue, size);
+        case 2 -> waves(g, rnd, hue, size);
+        default -> shards(g, rnd, hue, size);
+      }
+    } finally {
+      g.dispose();
+    }
+    return image;
+  }
+
+  private static void sky(Graphics2D g, Random rnd, float hue, int s) {
+    Color top = hsb(hue + 0.05f * rnd.nextFloat(), 0.55f + 0.3f * rnd.nextFloat(), 0.25f + 0.3f * rnd.nextFloat());
+    Color bottom = hsb(hue + 0.12f, 0.35f + 0.3f * rnd.nextFloat(), 0.8f + 0.2f * rnd.nextFloat());
+    g.setPaint(new GradientPaint(0, 0, top, s * rnd.nextFloat() * 0.3f, s, bottom));
+    g.fillRect(0, 0, s, s);
+  }
+
+  private static void landscape(Graphics2D g, Random rnd, float hue, int s) {
+    float sunX = s * (0.2f + 0.6f * rnd.nextFloat());
+    float sunY = s * (0.15f + 0.3f * rnd.nextFloat());
+    float radius = s * (0.08f + 0.1f * rnd.nextFloat());
+    glow(g, sunX, sunY, radius, hsb(hue + 0.5f, 0.6f, 1f));
+    int layers = 3 + rnd.nextInt(3);
+    for (int layer = 0; layer < layers; layer++) {
+      float base = s * (0.45f + 0.5f * layer / layers);
+      float amplitude = s * (0.05f + 0.12f * rnd.nextFloat());
+      Path2D ridge = new Path2D.Float();
+      ridge.moveTo(0, s);
+      float phase = rnd.nextFloat() * 6.28f;
+      float freq = 2f + 6f * rnd.nextFloat();
+      for (int x = 0; x <= s; x += Math.max(1, s / 64)) {
+        double t = (double) x / s;
+        double y = base - amplitude * (Math.sin(t * freq + phase) + 0.5 * Math.sin(t * freq * 2.7 + phase * 1.3));
+        ridge.lineTo(x, y);
+      }
+      ridge.lineTo(s, s);
+      ridge.closePath();
+      g.setColor(hsb(hue + 0.3f + 0.05f * layer, 0.5f, 0.55f - 0.4f * layer / layers));
+      g.fill(ridge);
+    }
+  }
+
+  private static void bokeh(Graphics2D g, Random rnd, float hue, int s) {
+    int count = 25 + rnd.nextInt(40);
+    for (int i = 0; i < count; i++) {
+      float r = s * (0.02f + 0.12f * rnd.nextFloat() * rnd.nextFloat());
+      float x = s * rnd.nextFloat();
+      float y = s * rnd.nextFloat();
+      g.setComposite(AlphaComposite.getInstance(AlphaComposite.SRC_OVER, 0.25f + 0.55f * rnd.nextFloat()));
+      glow(g, x, y, r, hsb(hue + 0.25f * (rnd.nextFloat() - 0.5f) + (i % 3) * 0.33f, 0.7f, 1f));
+    }
+    g.setComposite(AlphaComposite.SrcOver);
+  }
+
+  private static void waves(Graphics2D g, Random rnd, float hue, int s) {
+    int bands = 5 + rnd.nextInt(6);
+    float freq = 1.5f + 4f * rnd.nextFloat();
+    for (int b = 0; b < bands; b++) {
+      float base = s * (0.25f + 0.75f * b / bands);
+      float phase = rnd.nextFloat() * 6.28f;
+      Path2D band = new Path2D.Float();
+      band.moveTo(0, s);
+      for (int x = 0; x <= s; x += Math.max(1, s / 96)) {
+        double t = (double) x / s;
+        band.lineTo(x, base + s * 0.06 * Math.sin(t * freq * 6.28 + phase));
+      }
+      band.lineTo(s, s);
+      band.closePath();
+      g.setColor(hsb(hue + 0.04f * b, 0.45f + 0.4f * b / bands, 0.95f - 0.5f * b / bands));
+      g.fill(band);
+    }
+    g.setStroke(new BasicStroke(Math.max(1f, s / 256f)));
+    g.setColor(new Color(255, 255, 255, 90));
+    for (int i = 0; i < 12; i++) {
+      float x = s * rnd.nextFloat();
+      float y = s * rnd.nextFloat() * 0.5f;
+      g.draw(new Ellipse2D.Float(x, y, s * 0.01f, s * 0.01f));
+    }
+  }
+
+  private static void shards(Graphics2D g, Random rnd, float hue, int s) {
+    int count = 12 + rnd.nextInt(18);
+    AffineTransform saved = g.getTransform();
+    for (int i = 0; i < count; i++) {
+      Path2D shard = new Path2D.Float();
+      int corners = 3 + rnd.nextInt(3);
+      float cx = s * rnd.nextFloat();
+      float cy = s * rnd.nextFloat();
+      float r = s * (0.05f + 0.2f * rnd.nextFloat());
+      for (int c = 0; c < corners; c++) {
+        double a = 6.283 * c / corners + rnd.nextFloat() * 0.6;
+        float px = (float) (cx + r * Math.cos(a));
+        float py = (float) (cy + r * Math.sin(a));
+        if (c == 0) {
+          shard.moveTo(px, py);
+        } else {
+          shard.lineTo(px, py);
+        }
+      }
+      shard.closePath();
+      g.setComposite(AlphaComposite.getInstance(AlphaComposite.SRC_OVER, 0.55f + 0.4f * rnd.nextFloat()));
+      g.setColor(hsb(hue + (i % 4) * 0.12f, 0.5f + 0.5f * rnd.nextFloat(), 0.5f + 0.5f * rnd.nextFloat()));
+      g.fill(shard);
+    }
+    g.setComposite(AlphaComposite.SrcOver);
+    g.setTransform(saved);
+  }
+
+  private static void glow(Graphics2D g, float x, float y, float r, Color color) {
+    Color clear = new Color(color.getRed(), color.getGreen(), color.getBlue(), 0);
+    g.setPaint(new RadialGradientPaint(x, y, r * 1.6f, new float[] {0f, 0.6f, 1f},
+        new Color[] {color, color, clear}));
+    g.fill(new Ellipse2D.Float(x - r * 1.6f, y - r * 1.6f, r * 3.2f, r * 3.2f));
+  }
+
+  private static float steeredHue(String prompt, float random) {
+    String lower = prompt.toLowerCase(Locale.ROOT);
+    for (Map.Entry<String, Float> e : HUES) {
+      if (lower.contains(e.getKey())) {
+        return e.getValue() + (random - 0.5f) * 0.04f; // a colour word wins, with a touch of variety
+      }
+    }
+    return random;
+  }
+
+  private static Color hsb(float h, float s, float b) {
+    return Color.getHSBColor(h - (float) Math.floor(h), clamp(s), clamp(b));
+  }
+
+  private static float clamp(float v) {
+    return Math.max(0f, Math.min(1f, v));
+  }
+
+  private static long hash(String prompt, long seed) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(prompt.getBytes(StandardCharsets.UTF_8));
+      sha.update(ByteBuffer.allocate(8).putLong(seed).array());
+      return ByteBuffer.wrap(sha.digest()).getLong();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
