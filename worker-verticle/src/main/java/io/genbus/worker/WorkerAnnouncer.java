@@ -31,7 +31,7 @@ public final class WorkerAnnouncer {
   }
 
   public Future<Void> announce() {
-    return vertx.sharedData().<String, JsonObject>getClusterWideMap(Addresses.WORKERS_MAP)
+    return vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.WORKERS_MAP)
         .compose(m -> {
           map = m;
           return refresh();

@@ -46,7 +46,7 @@ public final class WorkerDirectory {
   }
 
   public Future<Void> start() {
-    return vertx.sharedData().<String, JsonObject>getClusterWideMap(Addresses.WORKERS_MAP)
+    return vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.WORKERS_MAP)
         .compose(m -> {
           map = m;
           return vertx.eventBus().consumer(Addresses.WORKERS_CHANGED, msg -> refresh()).completion();

@@ -1,0 +1,142 @@
+package io.genbus.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.genbus.protocol.ErrorLanguage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayName("Config file loading")
+class ConfigLoaderTest {
+
+  @TempDir
+  Path dir;
+
+  private Path file(String name, String text) throws IOException {
+    Path path = dir.resolve(name);
+    Files.writeString(path, text);
+    return path;
+  }
+
+  @Test
+  @DisplayName("no file gives the documented defaults")
+  void defaults() {
+    ConfigLoader loader = new ConfigLoader(Map.of());
+    ApiConfig api = loader.api(null);
+    assertEquals(3000, api.port());
+    assertEquals(List.of(), api.keys());
+    assertEquals(15, api.keepAliveSeconds());
+    assertEquals(KeepAliveMode.COMMENT, api.keepAliveMode());
+    assertEquals(ErrorLanguage.EN, api.errorLanguage());
+    assertEquals(32L * 1024 * 1024, api.maxBodyBytes());
+    WorkerConfig worker = loader.worker(null);
+    LocalBackendConfig local = assertInstanceOf(LocalBackendConfig.class, worker.backends().get(0));
+    assertEquals(List.of("local-image"), local.models());
+    assertEquals(512, local.size());
+    assertEquals(0, local.delayMs());
+    assertEquals(2, local.concurrency());
+  }
+
+  @Test
+  @DisplayName("a YAML file sets both sections; each node reads only its own")
+  void yaml() throws IOException {
+    Path path = file("genbus.yaml", """
+        api:
+          port: 8080
+          keys: [sk-one, sk-two]
+          keepAliveSeconds: 3
+          keepAliveMode: content
+          maxBodyBytes: 2048
+          errorLanguage: zh
+        worker:
+          backends:
+            - type: local
+              models: [a, b]
+              concurrency: 4
+              size: 64
+              delayMs: 100
+        """);
+    ConfigLoader loader = new ConfigLoader(Map.of());
+    ApiConfig api = loader.api(path);
+    assertEquals(8080, api.port());
+    assertEquals(List.of("sk-one", "sk-two"), api.keys());
+    assertEquals(3, api.keepAliveSeconds());
+    assertEquals(KeepAliveMode.CONTENT, api.keepAliveMode());
+    assertEquals(2048L, api.maxBodyBytes());
+    assertEquals(ErrorLanguage.ZH, api.errorLanguage());
+    LocalBackendConfig local = (LocalBackendConfig) loader.worker(path).backends().get(0);
+    assertEquals(List.of("a", "b"), local.models());
+    assertEquals(4, local.concurrency());
+    assertEquals(64, local.size());
+    assertEquals(100, local.delayMs());
+  }
+
+  @Test
+  @DisplayName("JSON works too")
+  void json() throws IOException {
+    Path path = file("genbus.json", "{\"api\": {\"port\": 9000}}");
+    assertEquals(9000, new ConfigLoader(Map.of()).api(path).port());
+  }
+
+  @Test
+  @DisplayName("environment variables override the file")
+  void environment() throws IOException {
+    Path path = file("genbus.yaml", "api:\n  port: 8080\n");
+    ConfigLoader loader = new ConfigLoader(Map.of(
+        "GENBUS_API_PORT", "9090",
+        "GENBUS_API_KEYS", "sk-a, sk-b",
+        "GENBUS_API_KEEP_ALIVE_SECONDS", "5",
+        "GENBUS_API_ERROR_LANGUAGE", "zh"));
+    ApiConfig api = loader.api(path);
+    assertEquals(9090, api.port());
+    assertEquals(List.of("sk-a", "sk-b"), api.keys());
+    assertEquals(5, api.keepAliveSeconds());
+    assertEquals(ErrorLanguage.ZH, api.errorLanguage());
+  }
+
+  @Test
+  @DisplayName("bad values are refused with the key named")
+  void badValues() throws IOException {
+    ConfigLoader loader = new ConfigLoader(Map.of());
+    ConfigException port = assertThrows(ConfigException.class,
+        () -> loader.api(file("a.yaml", "api:\n  port: 70000\n")));
+    assertTrue(port.getMessage().contains("api.port"), port.getMessage());
+    ConfigException typo = assertThrows(ConfigException.class,
+        () -> loader.api(file("b.yaml", "api:\n  prot: 80\n")));
+    assertTrue(typo.getMessage().contains("prot"), typo.getMessage());
+    ConfigException mode = assertThrows(ConfigException.class,
+        () -> loader.api(file("c.yaml", "api:\n  keepAliveMode: loud\n")));
+    assertTrue(mode.getMessage().contains("keepAliveMode"), mode.getMessage());
+    ConfigException type = assertThrows(ConfigException.class,
+        () -> loader.worker(file("d.yaml", "worker:\n  backends:\n    - type: quantum\n")));
+    assertTrue(type.getMessage().contains("quantum"), type.getMessage());
+    ConfigException models = assertThrows(ConfigException.class,
+        () -> loader.worker(file("e.yaml", "worker:\n  backends:\n    - type: local\n      models: []\n")));
+    assertTrue(models.getMessage().contains("models"), models.getMessage());
+  }
+
+  @Test
+  @DisplayName("a worker section error does not stop an API node")
+  void sectionsAreIndependent() throws IOException {
+    Path path = file("mixed.yaml", "api:\n  port: 3001\nworker:\n  backends: nonsense\n");
+    ConfigLoader loader = new ConfigLoader(Map.of());
+    assertEquals(3001, loader.api(path).port());
+    assertThrows(ConfigException.class, () -> loader.worker(path));
+  }
+
+  @Test
+  @DisplayName("env names follow the keys")
+  void envNames() {
+    assertEquals("GENBUS_API_KEEP_ALIVE_SECONDS", ConfigLoader.envName("api", "keepAliveSeconds"));
+    assertEquals("GENBUS_API_PORT", ConfigLoader.envName("api", "port"));
+  }
+}
