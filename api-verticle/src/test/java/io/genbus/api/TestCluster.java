@@ -1,0 +1,91 @@
+package io.genbus.api;
+
+import io.genbus.cluster.ClusterNode;
+import io.genbus.cluster.ClusterOptions;
+import io.genbus.config.ApiConfig;
+import io.genbus.config.WorkerConfig;
+import io.genbus.protocol.Addresses;
+import io.genbus.protocol.StatusRequest;
+import io.genbus.protocol.WorkerStats;
+import io.genbus.worker.WorkerMain;
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Real clustered nodes on loopback for one test class: each node is its own Vert.x instance and Hazelcast
+ * member, in a cluster with a random name so that nothing else on the machine joins it.
+ */
+final class TestCluster implements AutoCloseable {
+
+  private final String name = "genbus-test-" + UUID.randomUUID();
+  private final List<ClusterNode> nodes = new ArrayList<>();
+
+  ClusterNode node() {
+    ClusterNode node = await(ClusterNode.start(ClusterOptions.loopback(name)));
+    nodes.add(node);
+    return node;
+  }
+
+  /** A worker node of its own running {@code config}. */
+  ClusterNode worker(WorkerConfig config) {
+    ClusterNode node = node();
+    await(WorkerMain.deploy(node, config));
+    return node;
+  }
+
+  /** An API verticle on {@code node}, on a free port. */
+  ApiVerticle api(ClusterNode node, ApiConfig config) {
+    return await(ApiMain.deploy(node, config.withPort(0)));
+  }
+
+  WorkerStats workerStats(ClusterNode from, ClusterNode worker) {
+    return await(from.vertx().eventBus()
+        .<WorkerStats>request(Addresses.workerControl(worker.nodeId()), new StatusRequest())).body();
+  }
+
+  void stop(ClusterNode node) {
+    nodes.remove(node);
+    await(node.close());
+  }
+
+  @Override
+  public void close() {
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      try {
+        await(nodes.get(i).close());
+      } catch (RuntimeException e) {
+        // a node a test crashed on purpose
+      }
+    }
+    nodes.clear();
+  }
+
+  static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Polls {@code condition} until it holds; fails after {@code timeout}. For cluster state that spreads by itself. */
+  static void eventually(Duration timeout, String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + timeout.toMillis() + " ms: " + what);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+}
