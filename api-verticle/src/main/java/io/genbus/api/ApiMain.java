@@ -31,7 +31,7 @@ public final class ApiMain {
     try {
       ClusterNode node = ClusterNode.start(nodeArgs.cluster())
           .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS)
-          .closeOnShutdown();
+          .closeOnShutdown(config.drainSeconds() + 30);
       ApiVerticle api = deploy(node, config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       if (config.keys().isEmpty()) {
         LOG.warn("api.keys is empty: anyone who can reach this port can use the API");
@@ -45,7 +45,7 @@ public final class ApiMain {
 
   /** Deploys the API verticle on a started node (also used by the tests). */
   public static Future<ApiVerticle> deploy(ClusterNode node, ApiConfig config) {
-    ApiVerticle verticle = new ApiVerticle(config, node.nodeId(), () -> node.clusterManager().getNodes());
+    ApiVerticle verticle = new ApiVerticle(config, node.nodeId(), node.membership());
     return node.vertx().deployVerticle(verticle).map(id -> verticle);
   }
 }

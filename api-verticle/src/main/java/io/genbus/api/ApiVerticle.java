@@ -6,6 +6,8 @@ import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.jobs.JobDispatcher;
 import io.genbus.api.jobs.WorkerDirectory;
 import io.genbus.api.models.ModelsHandler;
+import io.genbus.api.status.StatusHandler;
+import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.Addresses;
 import io.vertx.core.Future;
@@ -13,31 +15,38 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.Collection;
 import java.util.UUID;
-import java.util.function.Supplier;
+import java.util.concurrent.TimeUnit;
 
-/** Wires the HTTP edge of one API node: router, worker directory, job dispatcher, HTTP server. */
+/**
+ * Wires the HTTP edge of one API node: router, worker directory, job dispatcher, HTTP server. Stopping it
+ * drains: the server stops accepting connections and open requests get {@code api.drainSeconds} to finish.
+ */
 public final class ApiVerticle extends VerticleBase {
 
   private final ApiConfig config;
   private final String nodeId;
-  private final Supplier<Collection<String>> liveNodes;
+  private final Membership membership;
   private WorkerDirectory directory;
   private JobDispatcher dispatcher;
   private HttpServer server;
 
-  public ApiVerticle(ApiConfig config, String nodeId, Supplier<Collection<String>> liveNodes) {
+  public ApiVerticle(ApiConfig config, String nodeId, Membership membership) {
     this.config = config;
     this.nodeId = nodeId;
-    this.liveNodes = liveNodes;
+    this.membership = membership;
   }
 
   @Override
   public Future<?> start() {
-    directory = new WorkerDirectory(vertx, liveNodes);
-    dispatcher = new JobDispatcher(vertx, Addresses.apiEvents(nodeId, UUID.randomUUID().toString()),
-        config.workerLostSeconds() * 1000L, config.errorLanguage());
+    directory = new WorkerDirectory(vertx, membership, config.dispatch().strategy());
+    dispatcher = new JobDispatcher(vertx, Addresses.apiEvents(nodeId, UUID.randomUUID().toString()), config,
+        directory);
+    // Hazelcast calls back on its own thread: hop onto this verticle's event loop.
+    membership.onNodeLeft(node -> context.runOnContext(v -> {
+      directory.nodeLeft(node);
+      dispatcher.nodeLeft(node);
+    }));
     server = vertx.createHttpServer().requestHandler(router());
     return Future.all(directory.start(), dispatcher.start())
         .compose(v -> server.listen(config.port(), config.host()));
@@ -45,9 +54,12 @@ public final class ApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    directory.stop();
-    dispatcher.stop();
-    return server.close();
+    return server.shutdown(config.drainSeconds(), TimeUnit.SECONDS)
+        .eventually(() -> {
+          directory.stop();
+          dispatcher.stop();
+          return Future.succeededFuture();
+        });
   }
 
   /** The port the server listens on (useful when {@code api.port} is 0). */
@@ -58,6 +70,7 @@ public final class ApiVerticle extends VerticleBase {
   private Router router() {
     ErrorResponses errors = new ErrorResponses(config.errorLanguage(), config.maxBodyBytes());
     ModelsHandler models = new ModelsHandler(directory);
+    StatusHandler status = new StatusHandler(nodeId, membership, directory, dispatcher);
     Router router = Router.router(vertx);
     router.route("/v1/*").handler(new ApiKeyAuth(config.keys()));
     router.post("/v1/chat/completions")
@@ -65,9 +78,10 @@ public final class ApiVerticle extends VerticleBase {
         .handler(new ChatCompletionsHandler(vertx, config, directory, dispatcher, errors));
     router.get("/v1/models").handler(models::list);
     router.get("/v1/models/:model").handler(models::get);
+    router.get("/v1/status").handler(status::handle);
     router.route().failureHandler(errors::handleFailure);
-    for (int status : new int[] {404, 405, 413, 500}) {
-      router.errorHandler(status, errors::handleFailure);
+    for (int code : new int[] {404, 405, 413, 500}) {
+      router.errorHandler(code, errors::handleFailure);
     }
     return router;
   }

@@ -2,7 +2,9 @@ package io.genbus.api;
 
 import static io.genbus.api.Http.chat;
 import static io.genbus.api.Http.chatBody;
+import static io.genbus.api.TestCluster.apiConfig;
 import static io.genbus.api.TestCluster.await;
+import static io.genbus.api.TestCluster.workerConfig;
 import static io.genbus.api.TestCluster.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -18,11 +20,8 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.genbus.cluster.ClusterNode;
-import io.genbus.config.ApiConfig;
-import io.genbus.config.KeepAliveMode;
 import io.genbus.config.LocalBackendConfig;
 import io.genbus.config.WorkerConfig;
-import io.genbus.protocol.ErrorLanguage;
 import io.genbus.protocol.WorkerStats;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -73,18 +72,17 @@ class GatewayClusterTest {
   static void startCluster() {
     cluster = new TestCluster();
     apiNode = cluster.node();
-    ApiConfig base = new ApiConfig(0, "127.0.0.1", List.of(), 1, KeepAliveMode.COMMENT, 64L * 1024,
-        ErrorLanguage.EN, 10);
-    open = cluster.api(apiNode, base).port();
-    keyed = cluster.api(apiNode, new ApiConfig(0, "127.0.0.1", List.of("sk-test", "sk-other"), 1,
-        KeepAliveMode.COMMENT, 64L * 1024, ErrorLanguage.EN, 10)).port();
-    chinese = cluster.api(apiNode, new ApiConfig(0, "127.0.0.1", List.of(), 1, KeepAliveMode.COMMENT,
-        64L * 1024, ErrorLanguage.ZH, 10)).port();
-    contentMode = cluster.api(apiNode, new ApiConfig(0, "127.0.0.1", List.of(), 1, KeepAliveMode.CONTENT,
-        64L * 1024, ErrorLanguage.EN, 10)).port();
-    workerNode = cluster.worker(new WorkerConfig(List.of(
-        new LocalBackendConfig(List.of(FAST), 4, 64, 0),
-        new LocalBackendConfig(List.of(SLOW), 4, 64, SLOW_MS)), 1));
+    String common = "keepAliveSeconds: 1\nmaxBodyBytes: 65536\n";
+    open = cluster.api(apiNode, apiConfig(common)).port();
+    keyed = cluster.api(apiNode, apiConfig(common + "keys: [sk-test, sk-other]")).port();
+    chinese = cluster.api(apiNode, apiConfig(common + "errorLanguage: zh")).port();
+    contentMode = cluster.api(apiNode, apiConfig(common + "keepAliveMode: content")).port();
+    workerNode = cluster.worker(workerConfig("""
+        heartbeatSeconds: 1
+        backends:
+          - {type: local, models: [local-image], concurrency: 4, size: 64, delayMs: 0}
+          - {type: local, models: [slow-image], concurrency: 4, size: 64, delayMs: 2600}
+        """));
     for (int port : new int[] {open, keyed, chinese, contentMode}) {
       eventually(Duration.ofSeconds(10), "models listed on port " + port,
           () -> modelIds(port, "Authorization", "Bearer sk-test").containsAll(List.of(FAST, SLOW)));

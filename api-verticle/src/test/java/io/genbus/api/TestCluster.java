@@ -3,6 +3,7 @@ package io.genbus.api;
 import io.genbus.cluster.ClusterNode;
 import io.genbus.cluster.ClusterOptions;
 import io.genbus.config.ApiConfig;
+import io.genbus.config.ConfigLoader;
 import io.genbus.config.WorkerConfig;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.StatusRequest;
@@ -12,6 +13,7 @@ import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -63,6 +65,16 @@ final class TestCluster implements AutoCloseable {
       }
     }
     nodes.clear();
+  }
+
+  /** An {@code api} section written as YAML, e.g. {@code "keepAliveSeconds: 1"}; port 0 unless given. */
+  static ApiConfig apiConfig(String yaml) {
+    return new ConfigLoader(Map.of()).apiFromText("host: 127.0.0.1\nport: 0\n" + yaml);
+  }
+
+  /** A {@code worker} section written as YAML. */
+  static WorkerConfig workerConfig(String yaml) {
+    return new ConfigLoader(Map.of()).workerFromText(yaml);
   }
 
   static <T> T await(Future<T> future) {

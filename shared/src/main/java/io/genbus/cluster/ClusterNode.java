@@ -1,5 +1,7 @@
 package io.genbus.cluster;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.NetworkConfig;
 import io.genbus.protocol.RecordCodec;
@@ -9,6 +11,8 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.FileNotFoundException;
+import java.util.Collection;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +77,30 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager) {
     return clusterManager.getNodeId();
   }
 
+  /** Hazelcast's membership of this node's cluster (Vert.x node ids are Hazelcast member UUIDs). */
+  public Membership membership() {
+    return new Membership() {
+      @Override
+      public Collection<String> nodes() {
+        return clusterManager.getNodes();
+      }
+
+      @Override
+      public void onNodeLeft(Consumer<String> listener) {
+        clusterManager.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
+          @Override
+          public void memberAdded(MembershipEvent event) {
+          }
+
+          @Override
+          public void memberRemoved(MembershipEvent event) {
+            listener.accept(event.getMember().getUuid().toString());
+          }
+        });
+      }
+    };
+  }
+
   public Future<Void> close() {
     return vertx.close();
   }
@@ -80,12 +108,13 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager) {
   /**
    * Closes Vert.x when the JVM is asked to stop. Vert.x installs no hook and vertx-hazelcast turns
    * Hazelcast's off, so without this a stopped node would linger in the cluster until it is timed out.
+   * Closing undeploys the verticles first, which is where they drain; {@code graceSeconds} bounds it all.
    */
-  public ClusterNode closeOnShutdown() {
+  public ClusterNode closeOnShutdown(long graceSeconds) {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("Shutting down: leaving the cluster");
       try {
-        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(graceSeconds, TimeUnit.SECONDS);
       } catch (Exception e) {
         LOG.warn("Vert.x did not close cleanly: {}", e.toString());
       }

@@ -13,11 +13,16 @@ import java.util.List;
  * @param keepAliveMode     comment (default) or content
  * @param maxBodyBytes      largest request body accepted; larger → 413 (32 MiB)
  * @param errorLanguage     en (default) or zh, the spec's wording
- * @param workerLostSeconds a job whose worker has been silent this long fails with worker_lost (10)
+ * @param workerLostSeconds a job whose worker has been silent this long is taken for lost (10)
+ * @param queue             the per-model waiting line
+ * @param dispatch          how a worker is chosen
+ * @param failover          re-dispatch after a lost worker or a retryable failure
+ * @param drainSeconds      on SIGTERM, how long open requests may take to finish (30)
  */
 public record ApiConfig(Integer port, String host, List<String> keys, Integer keepAliveSeconds,
                         KeepAliveMode keepAliveMode, Long maxBodyBytes, ErrorLanguage errorLanguage,
-                        Integer workerLostSeconds) {
+                        Integer workerLostSeconds, QueueConfig queue, DispatchConfig dispatch,
+                        FailoverConfig failover, Integer drainSeconds) {
 
   public ApiConfig {
     port = Checks.range("api.port", port, 3000, 0, 65535);
@@ -31,15 +36,19 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
     }
     errorLanguage = errorLanguage == null ? ErrorLanguage.EN : errorLanguage;
     workerLostSeconds = Checks.range("api.workerLostSeconds", workerLostSeconds, 10, 2, 3600);
+    queue = queue == null ? QueueConfig.defaults() : queue;
+    dispatch = dispatch == null ? DispatchConfig.defaults() : dispatch;
+    failover = failover == null ? FailoverConfig.defaults() : failover;
+    drainSeconds = Checks.range("api.drainSeconds", drainSeconds, 30, 0, 3600);
   }
 
   /** All defaults. */
   public static ApiConfig defaults() {
-    return new ApiConfig(null, null, null, null, null, null, null, null);
+    return new ApiConfig(null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public ApiConfig withPort(int newPort) {
     return new ApiConfig(newPort, host, keys, keepAliveSeconds, keepAliveMode, maxBodyBytes, errorLanguage,
-        workerLostSeconds);
+        workerLostSeconds, queue, dispatch, failover, drainSeconds);
   }
 }

@@ -46,8 +46,32 @@ public final class ConfigLoader {
     return section(file, "worker", WorkerConfig.class);
   }
 
+  /** The {@code api} section of a config given as YAML or JSON text (a whole file, or just the section's keys). */
+  public ApiConfig apiFromText(String text) {
+    return sectionFromText(text, "api", ApiConfig.class);
+  }
+
+  /** The {@code worker} section of a config given as YAML or JSON text (a whole file, or just the section's keys). */
+  public WorkerConfig workerFromText(String text) {
+    return sectionFromText(text, "worker", WorkerConfig.class);
+  }
+
+  private <T extends Record> T sectionFromText(String text, String name, Class<T> type) {
+    try {
+      JsonNode root = YAML.readTree(text);
+      ObjectNode node = root instanceof ObjectNode o ? o : JsonNodeFactory.instance.objectNode();
+      ObjectNode section = node.get(name) instanceof ObjectNode inner ? inner : node;
+      return map(null, section, name, type);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("configuration: " + e.getOriginalMessage(), e);
+    }
+  }
+
   <T extends Record> T section(Path file, String name, Class<T> type) {
-    ObjectNode section = read(file, name);
+    return map(file, read(file, name), name, type);
+  }
+
+  private <T extends Record> T map(Path file, ObjectNode section, String name, Class<T> type) {
     applyEnvironment(section, name, type);
     try {
       return YAML.treeToValue(section, type);
@@ -88,6 +112,17 @@ public final class ConfigLoader {
 
   private void applyEnvironment(ObjectNode section, String name, Class<? extends Record> type) {
     for (RecordComponent component : type.getRecordComponents()) {
+      if (component.getType().isRecord()) { // nested section: api.queue.buffer ← GENBUS_API_QUEUE_BUFFER
+        @SuppressWarnings("unchecked")
+        Class<? extends Record> nested = (Class<? extends Record>) component.getType();
+        JsonNode existing = section.get(component.getName());
+        ObjectNode child = existing instanceof ObjectNode o ? o : JsonNodeFactory.instance.objectNode();
+        applyEnvironment(child, name + "_" + component.getName(), nested);
+        if (!child.isEmpty()) {
+          section.set(component.getName(), child);
+        }
+        continue;
+      }
       String value = env.get(envName(name, component.getName()));
       if (value == null) {
         continue;

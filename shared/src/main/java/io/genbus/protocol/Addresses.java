@@ -12,14 +12,20 @@ public final class Addresses {
   /** Published by a worker whenever it joins or leaves, so API nodes refresh their model list at once. */
   public static final String WORKERS_CHANGED = "genbus.workers.changed";
 
+  /** Published by a worker whenever its busy slots change, and with every heartbeat: {@link WorkerLoad}. */
+  public static final String WORKERS_LOAD = "genbus.workers.load";
+
   private static final String MODEL_PREFIX = "genbus.model.";
 
   private Addresses() {
   }
 
-  /** Where jobs for a model are sent; every worker serving the model consumes it. */
-  public static String model(String model) {
-    return MODEL_PREFIX + model;
+  /**
+   * Where jobs for a model are sent to one chosen worker backend: the API node picks a worker with a free
+   * slot (see docs/protocol.md, "Dispatch"), so each backend has its own address per model.
+   */
+  public static String model(String model, String workerId) {
+    return MODEL_PREFIX + model + "@" + workerId;
   }
 
   /** The events address of one API verticle instance: job events stream back here. */

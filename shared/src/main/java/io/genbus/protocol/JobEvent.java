@@ -12,6 +12,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobEvent(
     String jobId,
+    /* The worker backend that sends it: after a failover, events of the old attempt are told apart. */
+    String workerId,
     Type type,
     /* PROGRESS: "queued" or "running"; TEXT: the text. */
     String text,
@@ -37,24 +39,24 @@ public record JobEvent(
     ERROR
   }
 
-  public static JobEvent progress(String jobId, String stage, int position) {
-    return new JobEvent(jobId, Type.PROGRESS, stage, position, null, null, null);
+  public static JobEvent progress(String jobId, String workerId, String stage, int position) {
+    return new JobEvent(jobId, workerId, Type.PROGRESS, stage, position, null, null, null);
   }
 
-  public static JobEvent text(String jobId, String text) {
-    return new JobEvent(jobId, Type.TEXT, text, null, null, null, null);
+  public static JobEvent text(String jobId, String workerId, String text) {
+    return new JobEvent(jobId, workerId, Type.TEXT, text, null, null, null, null);
   }
 
-  public static JobEvent image(String jobId, String mimeType, String base64) {
-    return new JobEvent(jobId, Type.IMAGE, null, null, mimeType, base64, null);
+  public static JobEvent image(String jobId, String workerId, String mimeType, String base64) {
+    return new JobEvent(jobId, workerId, Type.IMAGE, null, null, mimeType, base64, null);
   }
 
-  public static JobEvent done(String jobId) {
-    return new JobEvent(jobId, Type.DONE, null, null, null, null, null);
+  public static JobEvent done(String jobId, String workerId) {
+    return new JobEvent(jobId, workerId, Type.DONE, null, null, null, null, null);
   }
 
-  public static JobEvent error(String jobId, JobError error) {
-    return new JobEvent(jobId, Type.ERROR, null, null, null, null, error);
+  public static JobEvent error(String jobId, String workerId, JobError error) {
+    return new JobEvent(jobId, workerId, Type.ERROR, null, null, null, null, error);
   }
 
   public boolean terminal() {

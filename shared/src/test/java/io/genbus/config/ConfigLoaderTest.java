@@ -134,6 +134,29 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("nested sections: queue, dispatch, failover, also from the environment")
+  void nested() {
+    ConfigLoader loader = new ConfigLoader(Map.of("GENBUS_API_QUEUE_MAX_WAIT_SECONDS", "30"));
+    ApiConfig api = loader.apiFromText("""
+        queue: {buffer: 5}
+        dispatch: {strategy: round_robin}
+        failover: {maxRetries: 1}
+        """);
+    assertEquals(5, api.queue().buffer());
+    assertEquals(30, api.queue().maxWaitSeconds());
+    assertEquals(DispatchStrategy.ROUND_ROBIN, api.dispatch().strategy());
+    assertEquals(1, api.failover().maxRetries());
+    ApiConfig defaults = new ConfigLoader(Map.of()).apiFromText("{}");
+    assertEquals(2, defaults.queue().buffer());
+    assertEquals(0, defaults.queue().maxWaitSeconds());
+    assertEquals(DispatchStrategy.LEAST_BUSY, defaults.dispatch().strategy());
+    assertEquals(2, defaults.failover().maxRetries());
+    WorkerConfig worker = new ConfigLoader(Map.of()).workerFromText("jobTimeoutSeconds: 7\ndrainSeconds: 3");
+    assertEquals(7, worker.jobTimeoutSeconds());
+    assertEquals(3, worker.drainSeconds());
+  }
+
+  @Test
   @DisplayName("env names follow the keys")
   void envNames() {
     assertEquals("GENBUS_API_KEEP_ALIVE_SECONDS", ConfigLoader.envName("api", "keepAliveSeconds"));

@@ -21,24 +21,27 @@ class RecordCodecTest {
   void roundTrips() {
     Job job = new Job("j1", "local-image", "a cat", 42L, "genbus.api.n.i.events", 1234L);
     assertEquals(job, roundTrip(Job.class, job));
-    JobAccepted accepted = new JobAccepted("j1", "node/0", "genbus.worker.node.control", 2);
+    JobAccepted accepted = new JobAccepted("j1", "node/0", "genbus.worker.node.control");
     assertEquals(accepted, roundTrip(JobAccepted.class, accepted));
-    JobEvent image = JobEvent.image("j1", "image/png", "AAAA");
+    JobEvent image = JobEvent.image("j1", "n/0", "image/png", "AAAA");
     assertEquals(image, roundTrip(JobEvent.class, image));
-    JobEvent error = JobEvent.error("j1", JobError.of(ErrorCode.GENERATION_FAILED, "boom"));
+    JobEvent error = JobEvent.error("j1", "n/0", JobError.of(ErrorCode.GENERATION_FAILED, "boom"));
     assertEquals(error, roundTrip(JobEvent.class, error));
-    assertEquals(JobEvent.progress("j1", "queued", 3), roundTrip(JobEvent.class, JobEvent.progress("j1", "queued", 3)));
+    assertEquals(JobEvent.progress("j1", "n/0", "queued", 3), roundTrip(JobEvent.class, JobEvent.progress("j1", "n/0", "queued", 3)));
     CancelJob cancel = new CancelJob("j1", "client disconnected");
     assertEquals(cancel, roundTrip(CancelJob.class, cancel));
-    WorkerStats stats = new WorkerStats(1, 2, 3, 4, 5);
+    WorkerStats stats = new WorkerStats(1, 2, 3, false, true, 4, 5, 6);
+    assertEquals(stats, roundTrip(WorkerStats.class, stats));
+    WorkerLoad load = new WorkerLoad("node/0", 1, 2, false);
+    assertEquals(load, roundTrip(WorkerLoad.class, load));
     assertEquals(stats, roundTrip(WorkerStats.class, stats));
   }
 
   @Test
   @DisplayName("events leave out the fields of other types")
   void compactJson() throws Exception {
-    String json = RecordCodec.MAPPER.writeValueAsString(JobEvent.done("j1"));
-    assertEquals("{\"jobId\":\"j1\",\"type\":\"DONE\"}", json);
+    String json = RecordCodec.MAPPER.writeValueAsString(JobEvent.done("j1", "n/0"));
+    assertEquals("{\"jobId\":\"j1\",\"workerId\":\"n/0\",\"type\":\"DONE\"}", json);
   }
 
   @Test

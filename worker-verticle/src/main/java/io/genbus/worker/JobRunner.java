@@ -1,19 +1,21 @@
 package io.genbus.worker;
 
 import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.ErrorLanguage;
 import io.genbus.protocol.Job;
 import io.genbus.protocol.JobAccepted;
 import io.genbus.protocol.JobError;
 import io.genbus.protocol.JobEvent;
 import io.genbus.protocol.WorkerInfo;
+import io.genbus.protocol.WorkerLoad;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
-import java.util.ArrayDeque;
 import java.util.Base64;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the jobs of one backend: at most {@code concurrency} at once, the rest waiting in arrival order.
- * Streams every job's events back to the API verticle that owns it, and stops a job when it is cancelled
- * or when its API verticle no longer knows it (the client left, or the API node is gone).
+ * Runs the jobs of one backend in its {@code concurrency} slots. A job that finds no free slot is refused
+ * ({@link ErrorCode#WORKER_BUSY}): jobs wait on the API node, which picks another worker or waits for a
+ * slot, never here. Streams every job's events back to the API verticle that owns it, enforces the job
+ * time limit, and stops a job when it is cancelled or its API verticle no longer knows it.
  *
  * <p>Confined to the worker verticle's event loop: no locks.
  */
@@ -31,22 +34,31 @@ public final class JobRunner {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
   /** How long an event may take to be acknowledged before the API node is taken for gone. */
-  static final long EVENT_TIMEOUT_MS = 15_000;
+  static final long EVENT_TIMEOUT_MS = 10_000;
 
   private final Vertx vertx;
   private final WorkerInfo info;
   private final Generator generator;
   private final WorkerCounters counters;
+  private final long jobTimeoutMs;
+  private final Runnable onLoadChange;
   private final Map<String, RunningJob> jobs = new HashMap<>();
-  private final Deque<RunningJob> waiting = new ArrayDeque<>();
   private final DeliveryOptions eventDelivery = new DeliveryOptions().setSendTimeout(EVENT_TIMEOUT_MS);
-  private int running;
+  private boolean draining;
+  private Promise<Void> idle;
 
-  public JobRunner(Vertx vertx, WorkerInfo info, Generator generator, WorkerCounters counters) {
+  /**
+   * @param jobTimeoutMs  0 = no limit
+   * @param onLoadChange  called whenever a slot is taken or given back, or draining starts
+   */
+  public JobRunner(Vertx vertx, WorkerInfo info, Generator generator, WorkerCounters counters, long jobTimeoutMs,
+                   Runnable onLoadChange) {
     this.vertx = vertx;
     this.info = info;
     this.generator = generator;
     this.counters = counters;
+    this.jobTimeoutMs = jobTimeoutMs;
+    this.onLoadChange = onLoadChange;
   }
 
   public WorkerInfo info() {
@@ -54,33 +66,41 @@ public final class JobRunner {
   }
 
   public int running() {
-    return running;
+    return jobs.size();
   }
 
-  public int waiting() {
-    return waiting.size();
+  public WorkerLoad load() {
+    return new WorkerLoad(info.workerId(), jobs.size(), info.concurrency(), draining);
   }
 
-  /** A job request from the model address: take it, answer with {@link JobAccepted}, run it when a slot is free. */
+  /** A job sent to this backend: run it in a free slot and answer {@link JobAccepted}, or refuse it. */
   public void accept(Message<Job> message) {
     Job job = message.body();
+    if (draining) {
+      message.fail(ErrorCode.SHUTTING_DOWN.status(), ErrorCode.SHUTTING_DOWN.code());
+      return;
+    }
+    if (jobs.size() >= info.concurrency()) {
+      message.fail(ErrorCode.WORKER_BUSY.status(), ErrorCode.WORKER_BUSY.code());
+      return;
+    }
     if (jobs.containsKey(job.id())) {
       message.fail(ErrorCode.INVALID_VALUE.status(), "job " + job.id() + " is already here");
       return;
     }
     RunningJob rj = new RunningJob(job);
     jobs.put(job.id(), rj);
-    boolean runNow = running < info.concurrency();
-    message.reply(new JobAccepted(job.id(), info.workerId(), info.controlAddress(), runNow ? 0 : waiting.size() + 1));
-    if (runNow) {
-      start(rj);
-    } else {
-      waiting.addLast(rj);
-      send(rj, JobEvent.progress(job.id(), "queued", waiting.size()));
+    counters.started(jobs.size(), info.concurrency());
+    message.reply(new JobAccepted(job.id(), info.workerId(), info.controlAddress()));
+    onLoadChange.run();
+    send(rj, JobEvent.progress(job.id(), info.workerId(), "running", 0));
+    if (jobTimeoutMs > 0) {
+      rj.timeoutTimer = vertx.setTimer(jobTimeoutMs, id -> timeout(rj));
     }
+    generator.generate(GenerationRequest.of(job), rj.cancellation).onComplete(ar -> finish(rj, ar));
   }
 
-  /** Stops a job wherever it is; false if this runner does not have it. */
+  /** Stops a job; false if this runner does not have it. Its slot comes back when the generator gives up. */
   public boolean cancel(String jobId, String reason) {
     RunningJob rj = jobs.get(jobId);
     if (rj == null || rj.ended) {
@@ -89,48 +109,56 @@ public final class JobRunner {
     LOG.info("job {} cancelled: {}", jobId, reason);
     rj.ended = true;
     counters.cancelled.incrementAndGet();
-    if (waiting.remove(rj)) {
-      jobs.remove(jobId);
-    } else {
-      rj.cancellation.cancel(); // the slot comes back when the generator's future completes
-    }
+    rj.cancellation.cancel();
     return true;
   }
 
-  /** Sends every job's heartbeat: queued ones learn their place, running ones show they are alive. */
+  /** Every running job shows it is alive. */
   public void heartbeat() {
-    int position = 0;
-    for (RunningJob rj : List.copyOf(waiting)) { // a failed send may cancel, so iterate over copies
-      send(rj, JobEvent.progress(rj.job.id(), "queued", ++position));
-    }
-    for (RunningJob rj : List.copyOf(jobs.values())) {
-      if (rj.started && !rj.ended) {
-        send(rj, JobEvent.progress(rj.job.id(), "running", 0));
-      }
-    }
-  }
-
-  /** Cancels everything (the worker is stopping). */
-  public void cancelAll(String reason) {
-    for (String id : jobs.keySet().toArray(String[]::new)) {
-      RunningJob rj = jobs.get(id);
+    for (RunningJob rj : List.copyOf(jobs.values())) { // a failed send may cancel, so iterate over a copy
       if (!rj.ended) {
-        send(rj, JobEvent.error(id, JobError.of(ErrorCode.WORKER_LOST, "the worker stopped: " + reason)));
+        send(rj, JobEvent.progress(rj.job.id(), info.workerId(), "running", 0));
       }
-      cancel(id, reason);
     }
   }
 
-  private void start(RunningJob rj) {
-    running++;
-    rj.started = true;
-    send(rj, JobEvent.progress(rj.job.id(), "running", 0));
-    generator.generate(GenerationRequest.of(rj.job), rj.cancellation).onComplete(ar -> finish(rj, ar));
+  /** Takes no more jobs; the future completes when the running ones are done. */
+  public Future<Void> drain() {
+    draining = true;
+    idle = Promise.promise();
+    onLoadChange.run();
+    if (jobs.isEmpty()) {
+      idle.complete();
+    }
+    return idle.future();
+  }
+
+  /** Ends every job still running with an error the API can fail over from. */
+  public void abortAll(String reason) {
+    for (RunningJob rj : List.copyOf(jobs.values())) {
+      if (!rj.ended) {
+        send(rj, JobEvent.error(rj.job.id(), info.workerId(), JobError.of(ErrorCode.WORKER_LOST, "the worker stopped: " + reason)));
+        cancel(rj.job.id(), reason);
+      }
+    }
+  }
+
+  private void timeout(RunningJob rj) {
+    if (rj.ended) {
+      return;
+    }
+    LOG.warn("job {} exceeded {} ms, stopping it", rj.job.id(), jobTimeoutMs);
+    rj.ended = true;
+    counters.failed.incrementAndGet();
+    send(rj, JobEvent.error(rj.job.id(), info.workerId(), JobError.of(ErrorCode.JOB_TIMEOUT,
+        ErrorCode.JOB_TIMEOUT.message(ErrorLanguage.EN, jobTimeoutMs / 1000))));
+    rj.cancellation.cancel();
   }
 
   private void finish(RunningJob rj, AsyncResult<GenerationResult> result) {
-    running--;
+    vertx.cancelTimer(rj.timeoutTimer);
     jobs.remove(rj.job.id());
+    counters.ended();
     if (!rj.ended) {
       rj.ended = true;
       if (result.succeeded()) {
@@ -138,27 +166,24 @@ public final class JobRunner {
         deliver(rj, result.result());
       } else {
         counters.failed.incrementAndGet();
-        send(rj, JobEvent.error(rj.job.id(), toJobError(rj.job, result.cause())));
+        send(rj, JobEvent.error(rj.job.id(), info.workerId(), toJobError(rj.job, result.cause())));
       }
     }
-    startNext();
-  }
-
-  private void startNext() {
-    while (running < info.concurrency() && !waiting.isEmpty()) {
-      start(waiting.pollFirst());
+    onLoadChange.run();
+    if (draining && jobs.isEmpty()) {
+      idle.tryComplete();
     }
   }
 
   private void deliver(RunningJob rj, GenerationResult result) {
     String id = rj.job.id();
     if (result.text() != null && !result.text().isEmpty()) {
-      send(rj, JobEvent.text(id, result.text()));
+      send(rj, JobEvent.text(id, info.workerId(), result.text()));
     }
     for (GenerationResult.GeneratedImage image : result.images()) {
-      send(rj, JobEvent.image(id, image.mimeType(), Base64.getEncoder().encodeToString(image.bytes())));
+      send(rj, JobEvent.image(id, info.workerId(), image.mimeType(), Base64.getEncoder().encodeToString(image.bytes())));
     }
-    send(rj, JobEvent.done(id));
+    send(rj, JobEvent.done(id, info.workerId()));
   }
 
   private static JobError toJobError(Job job, Throwable cause) {
@@ -187,7 +212,7 @@ public final class JobRunner {
   private static final class RunningJob {
     final Job job;
     final Cancellation cancellation = new Cancellation();
-    boolean started;
+    long timeoutTimer = -1;
     boolean ended;
 
     RunningJob(Job job) {

@@ -31,7 +31,7 @@ public final class WorkerMain {
     try {
       ClusterNode node = ClusterNode.start(nodeArgs.cluster())
           .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS)
-          .closeOnShutdown();
+          .closeOnShutdown(config.drainSeconds() + 30);
       deploy(node, config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.error("genbus worker failed to start: {}", e.getMessage(), e);

@@ -9,17 +9,21 @@ import io.genbus.protocol.StatusRequest;
 import io.genbus.protocol.WorkerInfo;
 import io.genbus.protocol.WorkerStats;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wires a worker node: one {@link JobRunner} per configured backend, consumers on the model addresses it
- * serves and on this node's control address, the heartbeat timer and the {@link WorkerAnnouncer}.
+ * Wires a worker node: one {@link JobRunner} per configured backend, a consumer per model it serves on
+ * that backend's own job address, this node's control address, the heartbeat timer (job heartbeats and
+ * load) and the {@link WorkerAnnouncer}. Stopping it drains: no new jobs, running ones may finish for
+ * {@code worker.drainSeconds}, then the rest are aborted.
  */
 public final class WorkerVerticle extends VerticleBase {
 
@@ -27,16 +31,24 @@ public final class WorkerVerticle extends VerticleBase {
 
   private final WorkerConfig config;
   private final String nodeId;
+  private final BiFunction<Vertx, BackendConfig, Generator> generatorFactory;
   private final WorkerCounters counters = new WorkerCounters();
   private final List<JobRunner> runners = new ArrayList<>();
   private final List<Generator> generators = new ArrayList<>();
   private WorkerAnnouncer announcer;
   private long heartbeatTimer;
   private long announceTimer;
+  private boolean draining;
 
   public WorkerVerticle(WorkerConfig config, String nodeId) {
+    this(config, nodeId, Generators::create);
+  }
+
+  /** With another way to build generators: tests use it to put a misbehaving backend in the cluster. */
+  public WorkerVerticle(WorkerConfig config, String nodeId, BiFunction<Vertx, BackendConfig, Generator> generatorFactory) {
     this.config = config;
     this.nodeId = nodeId;
+    this.generatorFactory = generatorFactory;
   }
 
   @Override
@@ -47,17 +59,23 @@ public final class WorkerVerticle extends VerticleBase {
       BackendConfig backend = config.backends().get(i);
       WorkerInfo info = new WorkerInfo(nodeId + "/" + i, nodeId, backend.type(), backend.models(),
           backend.concurrency(), control);
-      Generator generator = Generators.create(vertx, backend);
-      JobRunner runner = new JobRunner(vertx, info, generator, counters);
+      Generator generator = generatorFactory.apply(vertx, backend);
+      JobRunner[] self = new JobRunner[1];
+      JobRunner runner = new JobRunner(vertx, info, generator, counters, config.jobTimeoutSeconds() * 1000L,
+          () -> publishLoad(self[0]));
+      self[0] = runner;
       generators.add(generator);
       runners.add(runner);
       for (String model : backend.models()) {
-        MessageConsumer<Job> consumer = vertx.eventBus().consumer(Addresses.model(model), runner::accept);
-        registrations.add(consumer.completion());
+        registrations.add(vertx.eventBus().<Job>consumer(Addresses.model(model, info.workerId()), runner::accept)
+            .completion());
       }
     }
     registrations.add(vertx.eventBus().consumer(control, this::onControl).completion());
-    heartbeatTimer = vertx.setPeriodic(config.heartbeatSeconds() * 1000L, id -> runners.forEach(JobRunner::heartbeat));
+    heartbeatTimer = vertx.setPeriodic(config.heartbeatSeconds() * 1000L, id -> runners.forEach(r -> {
+      r.heartbeat();
+      publishLoad(r);
+    }));
     announcer = new WorkerAnnouncer(vertx, runners.stream().map(JobRunner::info).toList());
     return Future.all(registrations)
         .compose(v -> announcer.announce())
@@ -71,11 +89,34 @@ public final class WorkerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(heartbeatTimer);
+    draining = true;
     vertx.cancelTimer(announceTimer);
-    runners.forEach(r -> r.cancelAll("worker node stopping"));
-    Future<Void> withdrawn = announcer == null ? Future.succeededFuture() : announcer.withdraw();
-    return withdrawn.eventually(() -> Future.all(generators.stream().map(Generator::close).toList()));
+    Future<Void> idle = Future.all(runners.stream().map(JobRunner::drain).toList()).mapEmpty();
+    int running = runners.stream().mapToInt(JobRunner::running).sum();
+    if (running > 0) {
+      LOG.info("draining: waiting up to {} s for {} running job(s)", config.drainSeconds(), running);
+    }
+    return announcer.withdraw()
+        .eventually(() -> within(idle, config.drainSeconds() * 1000L))
+        .eventually(() -> {
+          vertx.cancelTimer(heartbeatTimer);
+          runners.forEach(r -> r.abortAll("worker node stopped before the job finished"));
+          return Future.all(generators.stream().map(Generator::close).toList());
+        });
+  }
+
+  private Future<Void> within(Future<Void> future, long ms) {
+    Promise<Void> done = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, ms), id -> done.tryComplete());
+    future.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      done.tryComplete();
+    });
+    return done.future();
+  }
+
+  private void publishLoad(JobRunner runner) {
+    vertx.eventBus().publish(Addresses.WORKERS_LOAD, runner.load());
   }
 
   private void onControl(Message<Object> message) {
@@ -92,8 +133,8 @@ public final class WorkerVerticle extends VerticleBase {
 
   WorkerStats stats() {
     int running = runners.stream().mapToInt(JobRunner::running).sum();
-    int waiting = runners.stream().mapToInt(JobRunner::waiting).sum();
-    return new WorkerStats(running, waiting, counters.completed.get(), counters.failed.get(),
-        counters.cancelled.get());
+    int slots = runners.stream().mapToInt(r -> r.info().concurrency()).sum();
+    return new WorkerStats(running, slots, counters.peakRunning(), counters.overbooked(), draining,
+        counters.completed.get(), counters.failed.get(), counters.cancelled.get());
   }
 }

@@ -1,11 +1,13 @@
 package io.genbus.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.genbus.config.LocalBackendConfig;
+import io.genbus.config.ConfigLoader;
 import io.genbus.config.WorkerConfig;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.CancelJob;
@@ -15,14 +17,16 @@ import io.genbus.protocol.JobAccepted;
 import io.genbus.protocol.JobEvent;
 import io.genbus.protocol.RecordCodec;
 import io.genbus.protocol.StatusRequest;
+import io.genbus.protocol.WorkerLoad;
 import io.genbus.protocol.WorkerStats;
+import io.vertx.core.eventbus.ReplyException;
+import java.util.Map;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import java.io.ByteArrayInputStream;
 import java.awt.image.BufferedImage;
 import java.util.Base64;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -41,6 +45,8 @@ class WorkerVerticleTest {
   private static final String REPLY = "test.api.events";
   private Vertx vertx;
   private final BlockingQueue<JobEvent> events = new LinkedBlockingQueue<>();
+  private final BlockingQueue<WorkerLoad> loads = new LinkedBlockingQueue<>();
+  private String deployment;
 
   @BeforeEach
   void start() throws Exception {
@@ -50,10 +56,17 @@ class WorkerVerticleTest {
       events.add(msg.body());
       msg.reply(null);
     });
-    WorkerConfig config = new WorkerConfig(List.of(
-        new LocalBackendConfig(List.of("fast"), 1, 32, 0),
-        new LocalBackendConfig(List.of("slow"), 1, 32, 400)), 1);
-    await(vertx.deployVerticle(new WorkerVerticle(config, NODE)));
+    vertx.eventBus().<WorkerLoad>consumer(Addresses.WORKERS_LOAD, msg -> loads.add(msg.body()));
+    WorkerConfig config = new ConfigLoader(Map.of()).workerFromText("""
+        heartbeatSeconds: 1
+        jobTimeoutSeconds: 1
+        drainSeconds: 5
+        backends:
+          - {type: local, models: [fast], concurrency: 1, size: 32, delayMs: 0}
+          - {type: local, models: [slow], concurrency: 1, size: 32, delayMs: 400}
+          - {type: local, models: [glacial], concurrency: 1, size: 32, delayMs: 3000}
+        """);
+    deployment = await(vertx.deployVerticle(new WorkerVerticle(config, NODE)));
   }
 
   @AfterEach
@@ -65,9 +78,21 @@ class WorkerVerticleTest {
     return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
   }
 
-  private JobAccepted submit(String id, String model, String replyTo) throws Exception {
+  private static String workerOf(String model) {
+    return NODE + "/" + switch (model) {
+      case "fast" -> 0;
+      case "slow" -> 1;
+      default -> 2;
+    };
+  }
+
+  private Future<JobAccepted> send(String id, String model, String replyTo) {
     Job job = new Job(id, model, "a cat", 1L, replyTo, System.currentTimeMillis());
-    return await(vertx.eventBus().<JobAccepted>request(Addresses.model(model), job)).body();
+    return vertx.eventBus().<JobAccepted>request(Addresses.model(model, workerOf(model)), job).map(m -> m.body());
+  }
+
+  private JobAccepted submit(String id, String model, String replyTo) throws Exception {
+    return await(send(id, model, replyTo));
   }
 
   private JobEvent next() throws InterruptedException {
@@ -93,8 +118,8 @@ class WorkerVerticleTest {
   @DisplayName("accepts a job, reports it running, streams the image, then DONE")
   void runsAJob() throws Exception {
     JobAccepted accepted = submit("j1", "fast", REPLY);
-    assertEquals(0, accepted.queuePosition());
     assertEquals(Addresses.workerControl(NODE), accepted.controlAddress());
+    assertEquals(workerOf("fast"), accepted.workerId());
     assertEquals(JobEvent.Type.PROGRESS, next().type());
     JobEvent image = next();
     assertEquals(JobEvent.Type.IMAGE, image.type());
@@ -106,18 +131,30 @@ class WorkerVerticleTest {
   }
 
   @Test
-  @DisplayName("runs no more jobs than its slots; the rest wait their turn in order")
+  @DisplayName("refuses a job when its slots are full (worker_busy) and publishes its load")
   void slots() throws Exception {
-    assertEquals(0, submit("a", "slow", REPLY).queuePosition());
-    assertEquals(1, submit("b", "slow", REPLY).queuePosition());
-    assertEquals(2, submit("c", "slow", REPLY).queuePosition());
-    WorkerStats busy = stats();
-    assertEquals(1, busy.running());
-    assertEquals(2, busy.queued());
+    submit("a", "slow", REPLY);
+    ReplyException busy = assertThrows(ReplyException.class, () -> {
+      try {
+        submit("b", "slow", REPLY);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw e.getCause();
+      }
+    });
+    assertEquals(ErrorCode.WORKER_BUSY.status(), busy.failureCode());
+    assertEquals(ErrorCode.WORKER_BUSY.code(), busy.getMessage());
+    WorkerStats stats = stats();
+    assertEquals(1, stats.running());
+    assertEquals(3, stats.slots());
     nextOf("a", JobEvent.Type.DONE);
-    nextOf("b", JobEvent.Type.DONE);
+    assertNotNull(submit("c", "slow", REPLY));
     nextOf("c", JobEvent.Type.DONE);
-    assertEquals(3, stats().completed());
+    assertFalse(stats().overbooked());
+    WorkerLoad first = loads.poll(5, TimeUnit.SECONDS);
+    assertNotNull(first);
+    assertEquals(workerOf("slow"), first.workerId());
+    assertEquals(1, first.busy());
+    assertEquals(1, first.concurrency());
   }
 
   @Test
@@ -131,21 +168,38 @@ class WorkerVerticleTest {
     WorkerStats stats = stats();
     assertEquals(0, stats.running());
     assertEquals(1, stats.cancelled());
-    // the freed slot takes the next job at once
-    assertEquals(0, submit("after", "slow", REPLY).queuePosition());
+    submit("after", "slow", REPLY); // the freed slot takes the next job at once
     nextOf("after", JobEvent.Type.DONE);
     assertTrue(events.stream().noneMatch(e -> e.jobId().equals("r") && e.terminal()));
   }
 
   @Test
-  @DisplayName("a waiting job that is cancelled leaves the line")
-  void cancelWaiting() throws Exception {
-    submit("first", "slow", REPLY);
-    assertEquals(1, submit("second", "slow", REPLY).queuePosition());
-    await(vertx.eventBus().request(Addresses.workerControl(NODE), new CancelJob("second", "client disconnected")));
-    assertEquals(0, stats().queued());
-    nextOf("first", JobEvent.Type.DONE);
-    assertEquals(1, stats().cancelled());
+  @DisplayName("a job over jobTimeoutSeconds ends with job_timeout and frees its slot")
+  void jobTimeout() throws Exception {
+    long start = System.nanoTime();
+    submit("long", "glacial", REPLY);
+    JobEvent error = nextOf("long", JobEvent.Type.ERROR);
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(ErrorCode.JOB_TIMEOUT.code(), error.error().code());
+    assertFalse(error.error().retryable());
+    assertTrue(ms >= 900 && ms < 2500, "timed out after " + ms + " ms");
+    assertEquals(0, stats().running());
+    submit("next", "glacial", REPLY);
+  }
+
+  @Test
+  @DisplayName("stopping drains: the running job finishes, new jobs are refused")
+  void drain() throws Exception {
+    submit("last", "slow", REPLY);
+    Future<Void> undeployed = vertx.undeploy(deployment);
+    long deadline = System.currentTimeMillis() + 5000;
+    while (!stats().draining() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(10);
+    }
+    assertTrue(stats().draining());
+    assertThrows(Exception.class, () -> submit("late", "fast", REPLY));
+    nextOf("last", JobEvent.Type.DONE);
+    await(undeployed);
   }
 
   @Test

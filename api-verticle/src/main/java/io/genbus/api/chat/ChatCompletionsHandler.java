@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.OptionalInt;
 
 /**
  * {@code POST /v1/chat/completions}: validates the request, checks that a live worker serves the model,
@@ -56,11 +57,19 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
     ChatChunks chunks = new ChatChunks("chatcmpl-" + jobId, now / 1000, request.model());
     HttpServerResponse response = ctx.response();
     if (request.stream()) {
+      // Streams are never refused for a full queue: they wait as long as it takes, with keep-alives.
       SseStream stream = new SseStream(vertx, response, chunks, config.keepAliveSeconds() * 1000L,
-          config.keepAliveMode(), errors);
+          config.keepAliveMode(), errors, () -> dispatcher.position(jobId));
       stream.open(() -> dispatcher.cancel(jobId, "client disconnected"));
       dispatcher.submit(job, stream);
+      stream.keepAliveIfQueued();
     } else {
+      OptionalInt retryAfter = dispatcher.refuseImpatient(request.model());
+      if (retryAfter.isPresent()) {
+        response.putHeader("Retry-After", String.valueOf(retryAfter.getAsInt()));
+        errors.send(ctx, new ApiException(ErrorCode.QUEUE_FULL, null));
+        return;
+      }
       response.closeHandler(v -> dispatcher.cancel(jobId, "client disconnected"));
       dispatcher.submit(job, new CompletionCollector(response, chunks, errors));
     }

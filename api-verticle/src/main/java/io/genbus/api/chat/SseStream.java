@@ -7,6 +7,7 @@ import io.genbus.protocol.ErrorCode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import java.util.function.IntSupplier;
 
 /**
  * A streaming answer: the role chunk at once, keep-alives every {@code keepAliveMs} from then until the end
@@ -25,14 +26,16 @@ public final class SseStream implements JobListener {
   private final long keepAliveMs;
   private final KeepAliveMode keepAliveMode;
   private final ErrorResponses errors;
+  private final IntSupplier queuePosition;
   private String pending;
-  private int queuePosition;
   private long timer = -1;
   private boolean ended;
 
+  /** {@code queuePosition} tells the job's place in line (0 when not waiting), for the keep-alive comments. */
   public SseStream(Vertx vertx, HttpServerResponse response, ChatChunks chunks, long keepAliveMs,
-                   KeepAliveMode keepAliveMode, ErrorResponses errors) {
+                   KeepAliveMode keepAliveMode, ErrorResponses errors, IntSupplier queuePosition) {
     this.vertx = vertx;
+    this.queuePosition = queuePosition;
     this.response = response;
     this.chunks = chunks;
     this.keepAliveMs = keepAliveMs;
@@ -61,14 +64,11 @@ public final class SseStream implements JobListener {
     return ended;
   }
 
-  @Override
-  public void onQueued(int position) {
-    queuePosition = position;
-  }
-
-  @Override
-  public void onRunning() {
-    queuePosition = 0;
+  /** Sends a keep-alive now if the job has to wait, so a queued client hears at once where it stands. */
+  public void keepAliveIfQueued() {
+    if (queuePosition.getAsInt() > 0) {
+      keepAlive();
+    }
   }
 
   @Override
@@ -121,7 +121,8 @@ public final class SseStream implements JobListener {
     if (keepAliveMode == KeepAliveMode.CONTENT) {
       data(chunks.emptyChunk());
     } else {
-      response.write(queuePosition > 0 ? ": keep-alive queued=" + queuePosition + "\n\n" : ": keep-alive\n\n");
+      int position = queuePosition.getAsInt();
+      response.write(position > 0 ? ": keep-alive queued=" + position + "\n\n" : ": keep-alive\n\n");
     }
   }
 

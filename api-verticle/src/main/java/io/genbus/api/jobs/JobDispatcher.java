@@ -1,5 +1,6 @@
 package io.genbus.api.jobs;
 
+import io.genbus.config.ApiConfig;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.CancelJob;
 import io.genbus.protocol.ErrorCode;
@@ -14,36 +15,47 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends jobs to their model's address and routes the events that come back to each job's
- * {@link JobListener}. One consumer on this verticle's own events address serves all its jobs (no
- * per-job registration in the cluster). A job whose worker stays silent for {@code workerLostMs} — every
- * live job sends a heartbeat — fails with {@link ErrorCode#WORKER_LOST}, so no request ever hangs.
+ * The API node's scheduler. Jobs wait in a FIFO per model ({@link ModelQueue}); a job leaves its line only
+ * for a worker with a free slot, picked by the {@link WorkerDirectory}, and is sent to that worker's own
+ * address. Events come back on this verticle's events address and go to each job's {@link JobListener}.
+ *
+ * <p>Nothing hangs and nothing is lost: a job whose worker leaves the cluster, stays silent for
+ * {@code workerLostSeconds}, or fails in a retryable way goes back to the front of its line for another
+ * worker, up to {@code failover.maxRetries} times and only while no content reached it; otherwise, and
+ * after {@code queue.maxWaitSeconds} in line, it ends with a clear error.
  *
  * <p>Confined to the API verticle's event loop.
  */
 public final class JobDispatcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobDispatcher.class);
-  /** How long a worker may take to accept a job it was sent. */
+  /** How long a worker may take to answer a job it was sent. */
   static final long ACCEPT_TIMEOUT_MS = 10_000;
 
   private final Vertx vertx;
   private final String eventsAddress;
-  private final long workerLostMs;
+  private final ApiConfig config;
+  private final WorkerDirectory directory;
   private final ErrorLanguage language;
-  private final Map<String, Tracked> jobs = new HashMap<>();
+  private final Map<String, TrackedJob> jobs = new HashMap<>();
+  private final Map<String, ModelQueue> queues = new HashMap<>();
+  private final Map<String, Long> modelLastServed = new HashMap<>();
   private long watchdog;
 
-  public JobDispatcher(Vertx vertx, String eventsAddress, long workerLostMs, ErrorLanguage language) {
+  public JobDispatcher(Vertx vertx, String eventsAddress, ApiConfig config, WorkerDirectory directory) {
     this.vertx = vertx;
     this.eventsAddress = eventsAddress;
-    this.workerLostMs = workerLostMs;
-    this.language = language;
+    this.config = config;
+    this.directory = directory;
+    this.language = config.errorLanguage();
+    directory.onCapacity(this::pump);
   }
 
   public String eventsAddress() {
@@ -51,138 +63,275 @@ public final class JobDispatcher {
   }
 
   public Future<Void> start() {
-    watchdog = vertx.setPeriodic(Math.min(1000, workerLostMs / 4), id -> checkSilentWorkers());
+    watchdog = vertx.setPeriodic(500, id -> checkTimes());
     return vertx.eventBus().<JobEvent>consumer(eventsAddress, this::onEvent).completion();
   }
 
+  /** Ends every job still here (the node is stopping). */
   public void stop() {
     vertx.cancelTimer(watchdog);
-    for (String id : jobs.keySet().toArray(String[]::new)) {
-      fail(id, ErrorCode.WORKER_LOST, "the API node is shutting down");
+    for (TrackedJob t : List.copyOf(jobs.values())) {
+      end(t, ErrorCode.SHUTTING_DOWN, ErrorCode.SHUTTING_DOWN.message(language));
     }
   }
 
-  /** Jobs this dispatcher is following now. */
-  public int activeJobs() {
-    return jobs.size();
+  /**
+   * Whether a job of {@code model} that may not wait long (a non-streaming request) is admitted: empty if
+   * so, otherwise the Retry-After seconds for the 429 QUEUE_FULL answer.
+   */
+  public OptionalInt refuseImpatient(String model) {
+    ModelQueue queue = queues.get(model);
+    int buffer = config.queue().buffer();
+    if (buffer == 0 || queue == null || queue.size() < buffer) {
+      return OptionalInt.empty();
+    }
+    int slots = directory.workers(model).stream().mapToInt(w -> w.info().concurrency()).sum();
+    return OptionalInt.of(queue.retryAfterSeconds(slots));
   }
 
-  /** Sends {@code job} to a worker of its model; everything that follows goes to {@code listener}. */
+  /** Puts {@code job} in its model's line; it runs as soon as a worker has a free slot. */
   public void submit(Job job, JobListener listener) {
-    Tracked tracked = new Tracked(job, listener);
-    jobs.put(job.id(), tracked);
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(ACCEPT_TIMEOUT_MS);
-    vertx.eventBus().<JobAccepted>request(Addresses.model(job.model()), job, options)
-        .map(Message::body)
-        .onSuccess(accepted -> onAccepted(tracked, accepted))
-        .onFailure(err -> onNotAccepted(tracked, err));
+    TrackedJob t = new TrackedJob(job, listener);
+    jobs.put(job.id(), t);
+    queue(job.model()).addLast(t);
+    modelLastServed.putIfAbsent(job.model(), System.currentTimeMillis());
+    pump(job.model());
   }
 
-  /** The client went away: forget the job and tell its worker to stop. */
+  /** The client went away: the job leaves its line, or its worker is told to stop. */
   public void cancel(String jobId, String reason) {
-    Tracked tracked = jobs.remove(jobId);
-    if (tracked != null) {
-      tracked.cancelled = true;
-      sendCancel(tracked, reason);
-    }
-  }
-
-  private void onAccepted(Tracked tracked, JobAccepted accepted) {
-    tracked.controlAddress = accepted.controlAddress();
-    tracked.heard();
-    if (tracked.cancelled) {
-      sendCancel(tracked, "client disconnected before the job was accepted");
-    } else if (accepted.queuePosition() > 0) {
-      tracked.listener.onQueued(accepted.queuePosition());
-    }
-  }
-
-  private void onNotAccepted(Tracked tracked, Throwable err) {
-    if (jobs.remove(tracked.job.id()) == null) {
+    TrackedJob t = jobs.remove(jobId);
+    if (t == null) {
       return;
     }
-    if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
-      tracked.listener.onError(ErrorCode.MODEL_NOT_FOUND, ErrorCode.MODEL_NOT_FOUND.message(language, tracked.job.model()));
+    if (t.state == TrackedJob.State.QUEUED) {
+      queue(t.model()).remove(t);
     } else {
-      LOG.warn("job {}: no worker accepted it: {}", tracked.job.id(), err.toString());
-      tracked.listener.onError(ErrorCode.WORKER_LOST, ErrorCode.WORKER_LOST.message(language));
+      sendCancel(t, reason);
+      directory.release(t.workerId);
+      pump(t.model());
     }
+  }
+
+  /** The job's place in its line (1 = next), or 0 when it is not waiting. */
+  public int position(String jobId) {
+    TrackedJob t = jobs.get(jobId);
+    return t == null || t.state != TrackedJob.State.QUEUED ? 0 : queue(t.model()).position(t);
+  }
+
+  /** Jobs of {@code model} waiting on this node. */
+  public int waiting(String model) {
+    ModelQueue q = queues.get(model);
+    return q == null ? 0 : q.size();
+  }
+
+  /** Jobs of {@code model} this node has on workers now. */
+  public int running(String model) {
+    return (int) jobs.values().stream()
+        .filter(t -> t.state != TrackedJob.State.QUEUED && t.model().equals(model))
+        .count();
+  }
+
+  /** Every model this node has a line for, served or not. */
+  public java.util.Set<String> queuedModels() {
+    return queues.keySet();
+  }
+
+  /** A member left the cluster: its jobs move to other workers now, not after the silence timeout. */
+  public void nodeLeft(String nodeId) {
+    for (TrackedJob t : List.copyOf(jobs.values())) {
+      if (t.state != TrackedJob.State.QUEUED && nodeId.equals(t.nodeId)) {
+        failover(t, ErrorCode.WORKER_LOST, ErrorCode.WORKER_LOST.message(language));
+      }
+    }
+  }
+
+  private ModelQueue queue(String model) {
+    return queues.computeIfAbsent(model, m -> new ModelQueue());
+  }
+
+  /** Sends waiting jobs of {@code model} to workers with free slots, in order, while there are both. */
+  private void pump(String model) {
+    ModelQueue queue = queues.get(model);
+    while (queue != null && !queue.isEmpty()) {
+      TrackedJob t = queue.peek();
+      WorkerSlot worker = directory.pick(model, t.tried);
+      if (worker == null) {
+        return;
+      }
+      queue.poll();
+      send(t, worker);
+    }
+  }
+
+  private void send(TrackedJob t, WorkerSlot worker) {
+    t.state = TrackedJob.State.SENDING;
+    t.workerId = worker.id();
+    t.nodeId = worker.info().nodeId();
+    t.controlAddress = worker.info().controlAddress();
+    t.attempts++;
+    t.tried.add(worker.id());
+    t.output = false;
+    t.sentAt = t.lastHeard = System.currentTimeMillis();
+    modelLastServed.put(t.model(), t.sentAt);
+    String attemptWorker = worker.id();
+    vertx.eventBus().<JobAccepted>request(Addresses.model(t.model(), worker.id()), t.job,
+            new DeliveryOptions().setSendTimeout(ACCEPT_TIMEOUT_MS))
+        .map(Message::body)
+        .onSuccess(accepted -> onAccepted(t, attemptWorker))
+        .onFailure(err -> onRefused(t, attemptWorker, err));
+  }
+
+  private void onAccepted(TrackedJob t, String worker) {
+    if (jobs.get(t.id()) != t) {
+      sendCancel(t, "client disconnected before the job was accepted");
+      return;
+    }
+    if (worker.equals(t.workerId) && t.state == TrackedJob.State.SENDING) {
+      t.state = TrackedJob.State.RUNNING;
+      t.lastHeard = System.currentTimeMillis();
+      t.listener.onRunning();
+    }
+  }
+
+  private void onRefused(TrackedJob t, String worker, Throwable err) {
+    if (jobs.get(t.id()) != t || !worker.equals(t.workerId)) {
+      return; // cancelled, or already moved on
+    }
+    ErrorCode code = err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        ? ErrorCode.fromCode(re.getMessage()) : null;
+    if (code == ErrorCode.WORKER_BUSY || code == ErrorCode.SHUTTING_DOWN) {
+      // Another API node took the slot first, or the worker is draining: not this job's fault.
+      directory.markFull(worker);
+      t.attempts--;
+      t.tried.remove(worker);
+      requeue(t);
+      return;
+    }
+    LOG.warn("job {}: worker {} did not take it: {}", t.id(), worker, err.toString());
+    directory.forget(worker);
+    failover(t, ErrorCode.WORKER_LOST, ErrorCode.WORKER_LOST.message(language));
   }
 
   private void onEvent(Message<JobEvent> message) {
     JobEvent event = message.body();
-    Tracked tracked = jobs.get(event.jobId());
-    if (tracked == null) {
-      // Cancelled or timed out here: the failure tells the worker to stop the job.
+    TrackedJob t = jobs.get(event.jobId());
+    if (t == null || t.state == TrackedJob.State.QUEUED || !event.workerId().equals(t.workerId)) {
+      // Cancelled, timed out or moved to another worker: the failure tells the sender to stop.
       message.fail(ErrorCode.UNKNOWN_JOB.status(), ErrorCode.UNKNOWN_JOB.code());
       return;
     }
     message.reply(null);
-    tracked.heard();
-    JobListener listener = tracked.listener;
+    t.lastHeard = System.currentTimeMillis();
     switch (event.type()) {
-      case PROGRESS -> {
-        if ("queued".equals(event.text())) {
-          listener.onQueued(event.position() == null ? 0 : event.position());
-        } else {
-          listener.onRunning();
-        }
+      case PROGRESS -> { }
+      case TEXT -> {
+        t.output = true;
+        t.listener.onText(event.text());
       }
-      case TEXT -> listener.onText(event.text());
-      case IMAGE -> listener.onImage(event.mimeType(), event.data());
+      case IMAGE -> {
+        t.output = true;
+        t.listener.onImage(event.mimeType(), event.data());
+      }
       case DONE -> {
-        jobs.remove(event.jobId());
-        listener.onDone();
+        queue(t.model()).recordRun(System.currentTimeMillis() - t.sentAt);
+        finish(t);
+        t.listener.onDone();
       }
       case ERROR -> {
-        jobs.remove(event.jobId());
         ErrorCode code = ErrorCode.fromCode(event.error().code());
-        listener.onError(code, code == ErrorCode.GENERATION_FAILED
-            ? code.message(language, event.error().message())
-            : event.error().message());
+        String text = code == ErrorCode.GENERATION_FAILED
+            ? code.message(language, event.error().message()) : event.error().message();
+        if (event.error().retryable()) {
+          failover(t, code, text);
+        } else {
+          end(t, code, text);
+        }
       }
     }
   }
 
-  private void checkSilentWorkers() {
+  /**
+   * The current attempt is lost or failed retryably: back to the front of the line for another worker while
+   * retries remain and no content reached the client; otherwise the request ends with {@code code}.
+   */
+  private void failover(TrackedJob t, ErrorCode code, String message) {
+    sendCancel(t, "moved to another worker: " + message);
+    directory.release(t.workerId);
+    if (t.output || t.attempts > config.failover().maxRetries()) {
+      end(t, code, message);
+      return;
+    }
+    LOG.info("job {}: {} on worker {}; trying another (attempt {} of {})", t.id(), message, t.workerId,
+        t.attempts + 1, config.failover().maxRetries() + 1);
+    requeue(t);
+  }
+
+  private void requeue(TrackedJob t) {
+    t.state = TrackedJob.State.QUEUED;
+    t.workerId = null;
+    t.nodeId = null;
+    queue(t.model()).addFirst(t);
+    pump(t.model());
+  }
+
+  private void finish(TrackedJob t) {
+    jobs.remove(t.id());
+    if (t.workerId != null) {
+      directory.release(t.workerId);
+      pump(t.model());
+    }
+  }
+
+  private void end(TrackedJob t, ErrorCode code, String message) {
+    if (jobs.get(t.id()) != t) {
+      return;
+    }
+    if (t.state == TrackedJob.State.QUEUED) {
+      queue(t.model()).remove(t);
+    }
+    finish(t);
+    t.listener.onError(code, message);
+  }
+
+  private void checkTimes() {
     long now = System.currentTimeMillis();
-    for (Tracked tracked : jobs.values().toArray(Tracked[]::new)) {
-      if (now - tracked.lastHeard > workerLostMs) {
-        LOG.warn("job {}: worker silent for {} ms, giving up", tracked.job.id(), now - tracked.lastHeard);
-        fail(tracked.job.id(), ErrorCode.WORKER_LOST, ErrorCode.WORKER_LOST.message(language));
+    long lostMs = config.workerLostSeconds() * 1000L;
+    long maxWaitMs = config.queue().maxWaitSeconds() * 1000L;
+    for (TrackedJob t : List.copyOf(jobs.values())) {
+      if (t.state == TrackedJob.State.QUEUED) {
+        if (maxWaitMs > 0 && now - t.admittedAt > maxWaitMs) {
+          end(t, ErrorCode.QUEUE_TIMEOUT, ErrorCode.QUEUE_TIMEOUT.message(language, config.queue().maxWaitSeconds()));
+        }
+      } else if (now - t.lastHeard > lostMs) {
+        LOG.warn("job {}: worker {} silent for {} ms", t.id(), t.workerId, now - t.lastHeard);
+        failover(t, ErrorCode.WORKER_LOST, ErrorCode.WORKER_LOST.message(language));
+      }
+    }
+    // A model whose workers are all gone for longer than workerLostSeconds: its waiting jobs would wait forever.
+    for (String model : List.copyOf(queues.keySet())) {
+      ModelQueue queue = queues.get(model);
+      if (directory.serves(model)) {
+        modelLastServed.put(model, now);
+        pump(model); // in case a load report was missed
+      } else if (!queue.isEmpty() && now - modelLastServed.getOrDefault(model, now) > lostMs) {
+        for (TrackedJob t : toList(queue)) {
+          end(t, ErrorCode.MODEL_NOT_FOUND, ErrorCode.MODEL_NOT_FOUND.message(language, model));
+        }
       }
     }
   }
 
-  private void fail(String jobId, ErrorCode code, String message) {
-    Tracked tracked = jobs.remove(jobId);
-    if (tracked != null) {
-      sendCancel(tracked, message);
-      tracked.listener.onError(code, message);
-    }
+  private static List<TrackedJob> toList(ModelQueue queue) {
+    List<TrackedJob> list = new java.util.ArrayList<>();
+    queue.jobs().forEach(list::add);
+    return list;
   }
 
-  private void sendCancel(Tracked tracked, String reason) {
-    if (tracked.controlAddress != null) {
-      vertx.eventBus().request(tracked.controlAddress, new CancelJob(tracked.job.id(), reason))
-          .onFailure(err -> LOG.debug("cancel of job {} not delivered: {}", tracked.job.id(), err.toString()));
-    }
-  }
-
-  private static final class Tracked {
-    final Job job;
-    final JobListener listener;
-    String controlAddress;
-    long lastHeard = System.currentTimeMillis();
-    boolean cancelled;
-
-    Tracked(Job job, JobListener listener) {
-      this.job = job;
-      this.listener = listener;
-    }
-
-    void heard() {
-      lastHeard = System.currentTimeMillis();
+  private void sendCancel(TrackedJob t, String reason) {
+    if (t.controlAddress != null) {
+      vertx.eventBus().request(t.controlAddress, new CancelJob(t.id(), reason))
+          .onFailure(err -> LOG.debug("cancel of job {} not delivered: {}", t.id(), err.toString()));
     }
   }
 }

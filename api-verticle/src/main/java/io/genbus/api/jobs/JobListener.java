@@ -8,11 +8,7 @@ import io.genbus.protocol.ErrorCode;
  */
 public interface JobListener {
 
-  /** Waiting on its worker for a slot; {@code position} 1 is next. */
-  default void onQueued(int position) {
-  }
-
-  /** A worker is running it. */
+  /** A worker took it (again, after a failover). */
   default void onRunning() {
   }
 

@@ -1,28 +1,35 @@
 package io.genbus.api.jobs;
 
+import io.genbus.cluster.Membership;
+import io.genbus.config.DispatchStrategy;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.WorkerInfo;
+import io.genbus.protocol.WorkerLoad;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
-import java.util.Collection;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This API node's view of the live workers and the models they serve. Built from the workers' entries in
- * {@link Addresses#WORKERS_MAP}, keeping only those whose node is still a cluster member (Hazelcast's
- * membership). Refreshed when a worker publishes {@link Addresses#WORKERS_CHANGED}, and every
- * {@link #POLL_MS} as a safety net for crashed nodes.
+ * This API node's view of the live worker backends, the models they serve and their free slots.
+ *
+ * <p>Who exists comes from the workers' entries in {@link Addresses#WORKERS_MAP}, kept only while their node
+ * is a Hazelcast member; it is re-read when a worker publishes {@link Addresses#WORKERS_CHANGED}, when a
+ * member leaves, and every {@link #POLL_MS}. How busy each is comes from {@link WorkerLoad} messages. It
+ * tells {@code onCapacity} the models that may have gained a free slot, so their queues can move.
  *
  * <p>Confined to the API verticle's event loop.
  */
@@ -32,24 +39,36 @@ public final class WorkerDirectory {
   static final long POLL_MS = 2_000;
 
   private final Vertx vertx;
-  private final Supplier<Collection<String>> liveNodes;
+  private final Membership membership;
+  private final DispatchStrategy strategy;
   private final Map<String, Long> firstSeen = new HashMap<>();
-  private Map<String, List<WorkerInfo>> byModel = Map.of();
+  private final Map<String, Integer> roundRobin = new HashMap<>();
+  private Map<String, WorkerSlot> workers = new LinkedHashMap<>();
+  private Map<String, List<WorkerSlot>> byModel = Map.of();
+  private Consumer<String> onCapacity = model -> { };
   private AsyncMap<String, JsonObject> map;
   private Promise<Void> refreshing;
   private boolean refreshAgain;
   private long timer;
 
-  public WorkerDirectory(Vertx vertx, Supplier<Collection<String>> liveNodes) {
+  public WorkerDirectory(Vertx vertx, Membership membership, DispatchStrategy strategy) {
     this.vertx = vertx;
-    this.liveNodes = liveNodes;
+    this.membership = membership;
+    this.strategy = strategy;
+  }
+
+  /** Called with a model whenever one of its workers may have a free slot (joined, or reported less load). */
+  public void onCapacity(Consumer<String> listener) {
+    this.onCapacity = listener;
   }
 
   public Future<Void> start() {
     return vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.WORKERS_MAP)
         .compose(m -> {
           map = m;
-          return vertx.eventBus().consumer(Addresses.WORKERS_CHANGED, msg -> refresh()).completion();
+          return Future.all(
+              vertx.eventBus().consumer(Addresses.WORKERS_CHANGED, msg -> refresh()).completion(),
+              vertx.eventBus().<WorkerLoad>consumer(Addresses.WORKERS_LOAD, msg -> onLoad(msg.body())).completion());
         })
         .compose(v -> refresh())
         .onSuccess(v -> timer = vertx.setPeriodic(POLL_MS, id -> refresh()));
@@ -70,7 +89,7 @@ public final class WorkerDirectory {
     return byModel.containsKey(model);
   }
 
-  public List<WorkerInfo> workers(String model) {
+  public List<WorkerSlot> workers(String model) {
     return byModel.getOrDefault(model, List.of());
   }
 
@@ -79,8 +98,89 @@ public final class WorkerDirectory {
     return serves(model) ? Future.succeededFuture(true) : refresh().map(v -> serves(model));
   }
 
+  /**
+   * Picks a worker of {@code model} with a free slot and reserves the slot, or returns null. Workers in
+   * {@code avoid} (those that already failed this job) are passed over while any other worker exists.
+   */
+  public WorkerSlot pick(String model, Set<String> avoid) {
+    List<WorkerSlot> all = workers(model);
+    boolean othersExist = all.stream().anyMatch(w -> !avoid.contains(w.id()));
+    List<WorkerSlot> candidates = all.stream()
+        .filter(w -> w.free() > 0 && (!othersExist || !avoid.contains(w.id())))
+        .toList();
+    if (candidates.isEmpty()) {
+      return null;
+    }
+    WorkerSlot chosen = switch (strategy) {
+      case LEAST_BUSY -> candidates.stream()
+          .min(Comparator.comparingDouble(WorkerSlot::load).thenComparingLong(WorkerSlot::lastUsed))
+          .orElseThrow();
+      case ROUND_ROBIN -> nextInTurn(model, all, candidates);
+    };
+    chosen.reserve(System.nanoTime());
+    return chosen;
+  }
+
+  private WorkerSlot nextInTurn(String model, List<WorkerSlot> all, List<WorkerSlot> candidates) {
+    int start = roundRobin.getOrDefault(model, 0);
+    for (int i = 0; i < all.size(); i++) {
+      WorkerSlot w = all.get((start + i) % all.size());
+      if (candidates.contains(w)) {
+        roundRobin.put(model, (start + i + 1) % all.size());
+        return w;
+      }
+    }
+    return candidates.get(0);
+  }
+
+  /** A job of ours ended on {@code workerId}: its slot is free again (until the worker says otherwise). */
+  public void release(String workerId) {
+    WorkerSlot w = workers.get(workerId);
+    if (w != null) {
+      w.release();
+    }
+  }
+
+  /** The worker refused a job for lack of a slot: take it as full until it reports again. */
+  public void markFull(String workerId) {
+    WorkerSlot w = workers.get(workerId);
+    if (w != null) {
+      w.markFull();
+    }
+  }
+
+  /** The worker did not answer at all: forget it until the map says it is there. */
+  public void forget(String workerId) {
+    WorkerSlot gone = workers.remove(workerId);
+    if (gone != null) {
+      index();
+    }
+  }
+
+  /** A member left: drop its workers at once, and re-read the map. */
+  public void nodeLeft(String nodeId) {
+    if (workers.values().removeIf(w -> w.info().nodeId().equals(nodeId))) {
+      index();
+    }
+    refresh();
+  }
+
+  private void onLoad(WorkerLoad load) {
+    WorkerSlot w = workers.get(load.workerId());
+    if (w == null) {
+      return; // not announced yet; the next refresh brings it
+    }
+    w.report(load.busy(), load.draining());
+    if (w.free() > 0) {
+      w.info().models().forEach(onCapacity);
+    }
+  }
+
   /** Reloads the directory; calls made during a reload share one extra reload after it. */
   public Future<Void> refresh() {
+    if (map == null) {
+      return Future.succeededFuture();
+    }
     if (refreshing != null) {
       refreshAgain = true;
       return refreshing.future();
@@ -103,23 +203,38 @@ public final class WorkerDirectory {
   }
 
   private void rebuild(List<JsonObject> entries) {
-    Set<String> members = new HashSet<>(liveNodes.get());
-    Map<String, List<WorkerInfo>> next = new HashMap<>();
-    for (JsonObject entry : entries) {
-      WorkerInfo worker = entry.mapTo(WorkerInfo.class);
-      if (!members.contains(worker.nodeId())) {
-        continue; // its node left or crashed; the entry's TTL will clear it
-      }
-      for (String model : worker.models()) {
-        next.computeIfAbsent(model, m -> new java.util.ArrayList<>()).add(worker);
+    Set<String> members = new HashSet<>(membership.nodes());
+    Map<String, WorkerSlot> next = new LinkedHashMap<>();
+    List<String> added = new ArrayList<>();
+    entries.stream()
+        .map(e -> e.mapTo(WorkerInfo.class))
+        .filter(info -> members.contains(info.nodeId())) // its node left or crashed; the TTL will clear it
+        .sorted(Comparator.comparing(WorkerInfo::workerId))
+        .forEach(info -> {
+          WorkerSlot known = workers.get(info.workerId());
+          next.put(info.workerId(), known != null ? known : new WorkerSlot(info));
+          if (known == null) {
+            added.add(info.workerId());
+          }
+        });
+    workers = next;
+    index();
+    added.forEach(id -> next.get(id).info().models().forEach(onCapacity));
+  }
+
+  private void index() {
+    Map<String, List<WorkerSlot>> models = new HashMap<>();
+    for (WorkerSlot w : workers.values()) {
+      for (String model : w.info().models()) {
+        models.computeIfAbsent(model, m -> new ArrayList<>()).add(w);
       }
     }
     long now = System.currentTimeMillis() / 1000;
-    next.keySet().forEach(m -> firstSeen.putIfAbsent(m, now));
-    firstSeen.keySet().retainAll(next.keySet());
-    if (!next.keySet().equals(byModel.keySet())) {
-      LOG.info("models served now: {}", new TreeMap<>(next).keySet());
+    models.keySet().forEach(m -> firstSeen.putIfAbsent(m, now));
+    firstSeen.keySet().retainAll(models.keySet());
+    if (!models.keySet().equals(byModel.keySet())) {
+      LOG.info("models served now: {}", new TreeMap<>(models).keySet());
     }
-    byModel = next;
+    byModel = models;
   }
 }

@@ -1,0 +1,17 @@
+package io.genbus.cluster;
+
+import java.util.Collection;
+import java.util.function.Consumer;
+
+/** The cluster's members as Hazelcast sees them; lets API code react to a node leaving without a cluster in unit tests. */
+public interface Membership {
+
+  /** Node ids of the current members. */
+  Collection<String> nodes();
+
+  /**
+   * Calls {@code listener} with the node id of every member that leaves or is declared dead, on a Hazelcast
+   * thread: hop onto a Vert.x context before touching verticle state.
+   */
+  void onNodeLeft(Consumer<String> listener);
+}

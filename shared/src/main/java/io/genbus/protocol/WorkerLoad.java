@@ -1,0 +1,13 @@
+package io.genbus.protocol;
+
+/**
+ * A worker backend's load, published on {@link Addresses#WORKERS_LOAD} whenever it changes and with
+ * every heartbeat, so API nodes can send jobs only where a slot is free.
+ *
+ * @param workerId    the backend (see {@link WorkerInfo})
+ * @param busy        jobs it runs now
+ * @param concurrency its slots
+ * @param draining    it takes no new jobs (shutting down)
+ */
+public record WorkerLoad(String workerId, int busy, int concurrency, boolean draining) {
+}
