@@ -118,6 +118,22 @@ class GatewayClusterTest {
     assertTrue(error.getString("message") != null && !error.getString("message").isBlank());
   }
 
+  /** Opens a stream, waits until {@code queued} holds, then drops the connection. */
+  static void disconnectWhileQueued(int port, String streamBody, java.util.function.BooleanSupplier queued) throws Exception {
+    Vertx client = Vertx.vertx();
+    try {
+      HttpClient http = client.createHttpClient();
+      HttpClientRequest request = await(http.request(new RequestOptions()
+          .setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port).setURI("/v1/chat/completions")));
+      request.putHeader("Content-Type", "application/json");
+      request.send(Buffer.buffer(streamBody));
+      eventually(Duration.ofSeconds(5), "request queued", queued);
+      await(request.connection().close());
+    } finally {
+      await(client.close());
+    }
+  }
+
   @Nested
   @DisplayName("a non-streaming request")
   class NonStreaming {

@@ -41,7 +41,7 @@ final class Http {
   record Line(long atMs, String text) {
   }
 
-  record Stream(Response head, List<Line> lines) {
+  record Stream(Response head, List<Line> lines, long startedAtMs) {
     List<String> texts() {
       return lines.stream().map(Line::text).filter(t -> !t.isEmpty()).toList();
     }
@@ -67,6 +67,7 @@ final class Http {
     HttpRequest request = builder(port, "/v1/chat/completions", headers)
         .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     long start = System.nanoTime();
+    long wallStart = System.currentTimeMillis();
     try {
       HttpResponse<InputStream> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());
       List<Line> lines = new ArrayList<>();
@@ -76,7 +77,7 @@ final class Http {
           lines.add(new Line((System.nanoTime() - start) / 1_000_000, line));
         }
       }
-      return new Stream(new Response(response.statusCode(), response.headers(), null), lines);
+      return new Stream(new Response(response.statusCode(), response.headers(), null), lines, wallStart);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {

@@ -8,7 +8,12 @@ import io.genbus.config.WorkerConfig;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.StatusRequest;
 import io.genbus.protocol.WorkerStats;
+import io.genbus.config.BackendConfig;
+import io.genbus.worker.Generator;
 import io.genbus.worker.WorkerMain;
+import io.genbus.worker.WorkerVerticle;
+import io.vertx.core.Vertx;
+import java.util.function.BiFunction;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +43,20 @@ final class TestCluster implements AutoCloseable {
     ClusterNode node = node();
     await(WorkerMain.deploy(node, config));
     return node;
+  }
+
+  /** A worker node whose backends are built by {@code generators} instead of the real factory. */
+  ClusterNode worker(WorkerConfig config, BiFunction<Vertx, BackendConfig, Generator> generators) {
+    ClusterNode node = node();
+    await(node.vertx().deployVerticle(new WorkerVerticle(config, node.nodeId(), generators)));
+    return node;
+  }
+
+  /** Stops a node as a crash would: Hazelcast goes away without a goodbye, Vert.x is closed afterwards. */
+  void crash(ClusterNode node) {
+    node.clusterManager().getHazelcastInstance().getLifecycleService().terminate();
+    nodes.remove(node);
+    node.vertx().close();
   }
 
   /** An API verticle on {@code node}, on a free port. */

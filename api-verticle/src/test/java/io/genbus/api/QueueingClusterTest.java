@@ -1,0 +1,299 @@
+package io.genbus.api;
+
+import static io.genbus.api.Http.chat;
+import static io.genbus.api.Http.chatBody;
+import static io.genbus.api.TestCluster.apiConfig;
+import static io.genbus.api.TestCluster.eventually;
+import static io.genbus.api.TestCluster.workerConfig;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.genbus.cluster.ClusterNode;
+import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.WorkerStats;
+import io.genbus.worker.GenerationException;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Queueing, slots, time limits and failover over real clustered nodes on loopback. Each test uses models
+ * of its own, so the tests do not share slots.
+ */
+@DisplayName("queueing, capacity and failover")
+class QueueingClusterTest {
+
+  static TestCluster cluster;
+  static ClusterNode apiNode;
+  static int api;
+  static int roundRobin;
+  static int impatient;
+  static int unlimited;
+  static ExecutorService clients = Executors.newCachedThreadPool();
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = new TestCluster();
+    apiNode = cluster.node();
+    api = cluster.api(apiNode, apiConfig("keepAliveSeconds: 1\nworkerLostSeconds: 3\nqueue: {buffer: 2}")).port();
+    roundRobin = cluster.api(apiNode, apiConfig("dispatch: {strategy: round_robin}")).port();
+    impatient = cluster.api(apiNode, apiConfig("keepAliveSeconds: 1\nqueue: {buffer: 0, maxWaitSeconds: 1}")).port();
+    unlimited = cluster.api(apiNode, apiConfig("queue: {buffer: 0}")).port();
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    clients.shutdownNow();
+    cluster.close();
+  }
+
+  static <T> CompletableFuture<T> async(Supplier<T> call) {
+    return CompletableFuture.supplyAsync(call, clients);
+  }
+
+  static JsonObject status(int port, String model) {
+    return Http.get(port, "/v1/status").json().getJsonObject("models").getJsonObject(model, new JsonObject());
+  }
+
+  static ClusterNode worker(String model, int concurrency, int delayMs, String extra) {
+    ClusterNode node = cluster.worker(workerConfig("heartbeatSeconds: 1\n" + extra + "backends:\n  - {type: local, models: ["
+        + model + "], concurrency: " + concurrency + ", size: 32, delayMs: " + delayMs + "}\n"));
+    eventually(Duration.ofSeconds(5), model + " listed", () -> GatewayClusterTest.modelIds(api).contains(model)
+        && GatewayClusterTest.modelIds(roundRobin).contains(model) && GatewayClusterTest.modelIds(impatient).contains(model)
+        && GatewayClusterTest.modelIds(unlimited).contains(model));
+    return node;
+  }
+
+  @Test
+  @DisplayName("one slot, buffer 2: the 4th concurrent non-streaming request gets 429 QUEUE_FULL with Retry-After; a stream still waits")
+  void queueFull() throws Exception {
+    worker("full-model", 1, 1000, "");
+    List<CompletableFuture<Http.Response>> first = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      first.add(async(() -> chat(api, chatBody("full-model", "a cat", false))));
+    }
+    eventually(Duration.ofSeconds(5), "1 running, 2 waiting", () -> {
+      JsonObject s = status(api, "full-model");
+      return s.getInteger("running", 0) == 1 && s.getInteger("waiting", 0) == 2;
+    });
+    Http.Response refused = chat(api, chatBody("full-model", "a cat", false));
+    GatewayClusterTest.assertError(refused, 429, "rate_limit_exceeded", "QUEUE_FULL", null);
+    assertTrue(Integer.parseInt(refused.header("Retry-After")) >= 1, "Retry-After: " + refused.header("Retry-After"));
+    List<String> stream = Http.stream(api, chatBody("full-model", "a patient cat", true)).texts();
+    assertEquals("data: [DONE]", stream.get(stream.size() - 1));
+    assertTrue(stream.stream().anyMatch(l -> l.startsWith(": keep-alive queued=")), "queued keep-alives: " + stream);
+    for (CompletableFuture<Http.Response> f : first) {
+      assertEquals(200, f.get(20, TimeUnit.SECONDS).status());
+    }
+  }
+
+  @Test
+  @DisplayName("20 concurrent streams on one slot: all end with [DONE], in arrival order, each with keep-alives while queued")
+  void twentyStreams() throws Exception {
+    worker("fifo-model", 1, 150, "");
+    List<CompletableFuture<Http.Stream>> streams = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String body = chatBody("fifo-model", "stream number " + i, true);
+      streams.add(async(() -> Http.stream(api, body)));
+      int submitted = i + 1;
+      // the next one is sent once this one is in line, so arrival order is known
+      eventually(Duration.ofSeconds(5), "request " + i + " admitted", () -> {
+        JsonObject s = status(api, "fifo-model");
+        return s.getInteger("waiting", 0) + s.getInteger("running", 0) + completed(streams) >= submitted;
+      });
+    }
+    long previous = -1;
+    for (int i = 0; i < 20; i++) {
+      Http.Stream stream = streams.get(i).get(60, TimeUnit.SECONDS);
+      List<String> texts = stream.texts();
+      assertEquals(200, stream.head().status());
+      assertEquals("data: [DONE]", texts.get(texts.size() - 1), "stream " + i);
+      long contentAt = stream.lines().stream().filter(l -> l.text().contains("finish_reason\":\"stop"))
+          .findFirst().orElseThrow().atMs();
+      long contentWall = streamsStart(stream) + contentAt;
+      assertTrue(contentWall >= previous, "stream " + i + " served before an earlier one");
+      previous = contentWall;
+      if (i > 0) {
+        assertTrue(texts.stream().anyMatch(t -> t.startsWith(": keep-alive queued=")), "stream " + i + " had no queued keep-alive: " + texts);
+      }
+    }
+  }
+
+  private static int completed(List<CompletableFuture<Http.Stream>> streams) {
+    return (int) streams.stream().filter(CompletableFuture::isDone).count();
+  }
+
+  /** Streams record times relative to their own start; the wall clock puts them on one axis. */
+  private static long streamsStart(Http.Stream stream) {
+    return stream.startedAtMs();
+  }
+
+  @Test
+  @DisplayName("two workers with 1 and 2 slots: never more jobs than slots, and both are used")
+  void slotsAcrossWorkers() throws Exception {
+    ClusterNode one = worker("pool-model", 1, 300, "");
+    ClusterNode two = worker("pool-model", 2, 300, "");
+    eventually(Duration.ofSeconds(5), "both workers known", () -> status(unlimited, "pool-model").getInteger("slots", 0) == 3);
+    List<CompletableFuture<Http.Response>> all = new ArrayList<>();
+    for (int i = 0; i < 15; i++) {
+      all.add(async(() -> chat(unlimited, chatBody("pool-model", "a cat", false))));
+    }
+    for (CompletableFuture<Http.Response> f : all) {
+      assertEquals(200, f.get(30, TimeUnit.SECONDS).status());
+    }
+    WorkerStats s1 = cluster.workerStats(apiNode, one);
+    WorkerStats s2 = cluster.workerStats(apiNode, two);
+    assertFalse(s1.overbooked());
+    assertFalse(s2.overbooked());
+    assertTrue(s1.peakRunning() <= 1, "worker 1 ran " + s1.peakRunning() + " at once");
+    assertTrue(s2.peakRunning() <= 2, "worker 2 ran " + s2.peakRunning() + " at once");
+    assertEquals(15, s1.completed() + s2.completed());
+    assertTrue(s1.completed() > 0 && s2.completed() > 0, "both used: " + s1.completed() + " / " + s2.completed());
+    assertEquals(2, s2.peakRunning(), "the 2-slot worker used both slots");
+  }
+
+  @Test
+  @DisplayName("round_robin takes each worker in turn")
+  void roundRobin() {
+    ClusterNode a = worker("rr-model", 2, 0, "");
+    ClusterNode b = worker("rr-model", 2, 0, "");
+    eventually(Duration.ofSeconds(5), "both workers known", () -> status(roundRobin, "rr-model").getInteger("slots", 0) == 4);
+    for (int i = 0; i < 6; i++) {
+      assertEquals(200, chat(roundRobin, chatBody("rr-model", "turn " + i, false)).status());
+    }
+    assertEquals(3, cluster.workerStats(apiNode, a).completed());
+    assertEquals(3, cluster.workerStats(apiNode, b).completed());
+  }
+
+  @Test
+  @DisplayName("queue.maxWaitSeconds ends a waiting request with 429 queue_timeout (and a stream with an error frame)")
+  void maxWait() throws Exception {
+    worker("wait-model", 1, 4000, "");
+    CompletableFuture<Http.Response> running = async(() -> chat(impatient, chatBody("wait-model", "first", false)));
+    eventually(Duration.ofSeconds(5), "first running", () -> status(impatient, "wait-model").getInteger("running", 0) == 1);
+    long start = System.nanoTime();
+    Http.Response waited = chat(impatient, chatBody("wait-model", "second", false));
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    GatewayClusterTest.assertError(waited, 429, "rate_limit_exceeded", "queue_timeout", null);
+    assertTrue(ms >= 900 && ms < 2400, "gave up after " + ms + " ms");
+    List<String> stream = Http.stream(impatient, chatBody("wait-model", "third", true)).texts();
+    assertTrue(stream.get(stream.size() - 2).contains("\"code\":\"queue_timeout\""), "error frame: " + stream);
+    assertEquals("data: [DONE]", stream.get(stream.size() - 1));
+    assertEquals(200, running.get(10, TimeUnit.SECONDS).status());
+  }
+
+  @Test
+  @DisplayName("worker.jobTimeoutSeconds ends a long generation with 504 job_timeout")
+  void jobTimeout() {
+    worker("slowpoke-model", 1, 5000, "jobTimeoutSeconds: 1\n");
+    long start = System.nanoTime();
+    Http.Response response = chat(api, chatBody("slowpoke-model", "forever", false));
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    GatewayClusterTest.assertError(response, 504, "api_error", "job_timeout", null);
+    assertTrue(ms < 3000, "took " + ms + " ms");
+  }
+
+  @Test
+  @DisplayName("a queued client that disconnects leaves the line; the job never runs")
+  void disconnectQueued() throws Exception {
+    ClusterNode node = worker("leave-model", 1, 1500, "");
+    CompletableFuture<Http.Response> first = async(() -> chat(api, chatBody("leave-model", "first", false)));
+    eventually(Duration.ofSeconds(5), "first running", () -> status(api, "leave-model").getInteger("running", 0) == 1);
+    GatewayClusterTest.disconnectWhileQueued(api, chatBody("leave-model", "second", true),
+        () -> status(api, "leave-model").getInteger("waiting", 0) == 1);
+    eventually(Duration.ofSeconds(5), "line empty", () -> status(api, "leave-model").getInteger("waiting", 0) == 0);
+    assertEquals(200, first.get(10, TimeUnit.SECONDS).status());
+    Thread.sleep(300); // a job wrongly left in line would start now
+    WorkerStats stats = cluster.workerStats(apiNode, node);
+    assertEquals(1, stats.completed());
+    assertEquals(0, stats.running());
+  }
+
+  @Test
+  @DisplayName("a retryable backend failure moves the job to another worker")
+  void retryableFailover() {
+    AtomicInteger failures = new AtomicInteger();
+    ClusterNode flaky = cluster.worker(workerConfig("backends:\n  - {type: local, models: [flaky-model], concurrency: 2, size: 32}\n"),
+        (vertx, backend) -> (request, cancellation) -> {
+          failures.incrementAndGet();
+          return Future.failedFuture(new GenerationException(ErrorCode.GENERATION_FAILED, "upstream 503"));
+        });
+    worker("flaky-model", 2, 0, "");
+    eventually(Duration.ofSeconds(5), "both workers known", () -> status(api, "flaky-model").getInteger("slots", 0) == 4);
+    for (int i = 0; i < 4; i++) {
+      Http.Response response = chat(api, chatBody("flaky-model", "try " + i, false));
+      assertEquals(200, response.status(), response.body());
+    }
+    assertTrue(failures.get() > 0, "the flaky worker was never tried");
+    assertEquals(failures.get(), cluster.workerStats(apiNode, flaky).failed());
+  }
+
+  @Test
+  @DisplayName("a worker that crashes mid-job: the job moves to another worker, the client gets its image")
+  void crashFailover() throws Exception {
+    ClusterNode a = worker("crash-model", 1, 1500, "");
+    ClusterNode b = worker("crash-model", 1, 1500, "");
+    eventually(Duration.ofSeconds(5), "both workers known", () -> status(api, "crash-model").getInteger("slots", 0) == 2);
+    CompletableFuture<Http.Response> r1 = async(() -> chat(api, chatBody("crash-model", "one", false)));
+    CompletableFuture<Http.Response> r2 = async(() -> chat(api, chatBody("crash-model", "two", false)));
+    eventually(Duration.ofSeconds(5), "both running", () -> cluster.workerStats(apiNode, a).running() == 1
+        && cluster.workerStats(apiNode, b).running() == 1);
+    cluster.crash(a);
+    assertEquals(200, r1.get(20, TimeUnit.SECONDS).status());
+    assertEquals(200, r2.get(20, TimeUnit.SECONDS).status());
+    assertEquals(2, cluster.workerStats(apiNode, b).completed());
+  }
+
+  @Test
+  @DisplayName("an API node that dies: its worker cancels the job within seconds and frees the slot")
+  void apiNodeDeath() {
+    ClusterNode worker = worker("orphan-model", 1, 20_000, "");
+    ClusterNode doomed = cluster.node();
+    int port = cluster.api(doomed, apiConfig("")).port();
+    eventually(Duration.ofSeconds(5), "listed on the doomed node", () -> GatewayClusterTest.modelIds(port).contains("orphan-model"));
+    async(() -> {
+      try {
+        return chat(port, chatBody("orphan-model", "never answered", false));
+      } catch (RuntimeException e) {
+        return null; // the node dies under it
+      }
+    });
+    eventually(Duration.ofSeconds(5), "job running", () -> cluster.workerStats(apiNode, worker).running() == 1);
+    cluster.crash(doomed);
+    eventually(Duration.ofSeconds(15), "job cancelled on the worker", () -> {
+      WorkerStats s = cluster.workerStats(apiNode, worker);
+      return s.running() == 0 && s.cancelled() == 1;
+    });
+  }
+
+  @Test
+  @DisplayName("/v1/status shows waiting, running, slots, workers and nodes")
+  void status() {
+    ClusterNode node = worker("status-model", 3, 0, "");
+    JsonObject body = Http.get(api, "/v1/status").json();
+    assertTrue(body.getJsonArray("nodes").contains(node.nodeId()));
+    assertTrue(body.getJsonArray("nodes").contains(apiNode.nodeId()));
+    JsonObject model = body.getJsonObject("models").getJsonObject("status-model");
+    assertEquals(0, model.getInteger("waiting"));
+    assertEquals(0, model.getInteger("running"));
+    assertEquals(3, model.getInteger("slots"));
+    JsonObject w = model.getJsonArray("workers").getJsonObject(0);
+    assertEquals(node.nodeId(), w.getString("node"));
+    assertEquals("local", w.getString("backend"));
+    assertEquals(3, w.getInteger("free"));
+    assertEquals(0, w.getInteger("busy"));
+  }
+}
