@@ -32,6 +32,10 @@ final class TestCluster implements AutoCloseable {
   private final String name = "genbus-test-" + UUID.randomUUID();
   private final List<ClusterNode> nodes = new ArrayList<>();
 
+  String name() {
+    return name;
+  }
+
   ClusterNode node() {
     ClusterNode node = await(ClusterNode.start(ClusterOptions.loopback(name)));
     nodes.add(node);
@@ -65,8 +69,13 @@ final class TestCluster implements AutoCloseable {
   }
 
   WorkerStats workerStats(ClusterNode from, ClusterNode worker) {
+    return workerStats(from, worker.nodeId());
+  }
+
+  /** Asks a worker node, by id, for its own counters over the event bus. */
+  WorkerStats workerStats(ClusterNode from, String workerNodeId) {
     return await(from.vertx().eventBus()
-        .<WorkerStats>request(Addresses.workerControl(worker.nodeId()), new StatusRequest())).body();
+        .<WorkerStats>request(Addresses.workerControl(workerNodeId), new StatusRequest())).body();
   }
 
   void stop(ClusterNode node) {

@@ -23,6 +23,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * Draws a deterministic picture from a prompt: the prompt and seed are hashed into a random generator
@@ -52,10 +55,16 @@ public final class LocalRenderer {
   public static byte[] renderPng(String prompt, long seed, int size) {
     BufferedImage image = render(prompt, seed, size);
     ByteArrayOutputStream out = new ByteArrayOutputStream(size * size);
-    try {
-      ImageIO.write(image, "png", out);
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+    // An in-memory stream: ImageIO's default file cache registers a shutdown hook, which fails while a
+    // draining worker finishes its last jobs during JVM shutdown.
+    try (ImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+      writer.setOutput(stream);
+      writer.write(image);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } finally {
+      writer.dispose();
     }
     return out.toByteArray();
   }
