@@ -61,6 +61,13 @@ class WorkerProcessesIT {
           backends:
             - {type: local, models: [proc-model], concurrency: 2, size: 32, delayMs: 2000}
         """);
+    Files.writeString(dir.resolve("drain.yaml"), """
+        worker:
+          heartbeatSeconds: 1
+          drainSeconds: 20
+          backends:
+            - {type: local, models: [drain-model], concurrency: 1, size: 32, delayMs: 3000}
+        """);
   }
 
   @AfterAll
@@ -72,10 +79,14 @@ class WorkerProcessesIT {
 
   /** Starts a worker JVM from the jar; returns it with the node id it printed. */
   static WorkerProcess startWorker(String name) throws Exception {
+    return startWorker(name, "worker.yaml");
+  }
+
+  static WorkerProcess startWorker(String name, String config) throws Exception {
     Path log = dir.resolve(name + ".log");
     Process process = new ProcessBuilder("java", "-Djava.awt.headless=true", "-Xmx256m",
         "-jar", System.getProperty("genbus.workerJar"),
-        "--config", dir.resolve("worker.yaml").toString(), "--cluster-name", clusterName)
+        "--config", dir.resolve(config).toString(), "--cluster-name", clusterName)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .start();
@@ -105,7 +116,11 @@ class WorkerProcessesIT {
   }
 
   static JsonArray workers() {
-    return Http.get(api, "/v1/status").json().getJsonObject("models").getJsonObject(MODEL, new JsonObject())
+    return workers(MODEL);
+  }
+
+  static JsonArray workers(String model) {
+    return Http.get(api, "/v1/status").json().getJsonObject("models").getJsonObject(model, new JsonObject())
         .getJsonArray("workers", new JsonArray());
   }
 
@@ -156,24 +171,18 @@ class WorkerProcessesIT {
   @Test
   @DisplayName("SIGTERM drains a worker: its running job finishes, then it leaves and exits")
   void sigtermDrains() throws Exception {
-    WorkerProcess drained = startWorker("drained");
-    eventually(Duration.ofSeconds(10), "worker known", () -> workers().stream().map(JsonObject.class::cast)
-        .anyMatch(w -> w.getString("node").equals(drained.nodeId())));
-    // only this worker may take it: wait until every other worker of the model is idle or gone
+    WorkerProcess drained = startWorker("drained", "drain.yaml"); // the only worker of drain-model
+    eventually(Duration.ofSeconds(10), "worker known", () -> workers("drain-model").size() == 1);
     CompletableFuture<Http.Response> request = CompletableFuture.supplyAsync(
-        () -> chat(api, chatBody(MODEL, "finish me", false)), clients);
+        () -> chat(api, chatBody("drain-model", "finish me", false)), clients);
     eventually(Duration.ofSeconds(10), "job running on the worker",
-        () -> request.isDone() || cluster.workerStats(apiNode, drained.nodeId()).running() > 0);
-    if (request.isDone()) {
-      return; // a worker left by another test took it; nothing to drain here
-    }
+        () -> cluster.workerStats(apiNode, drained.nodeId()).running() > 0);
     drained.process().destroy(); // SIGTERM
     Http.Response response = request.get(30, TimeUnit.SECONDS);
     assertEquals(200, response.status(), response.body());
     assertTrue(drained.process().waitFor(30, TimeUnit.SECONDS), "the worker did not exit");
     assertTrue(read(drained.log()).contains("draining"), read(drained.log()));
-    eventually(Duration.ofSeconds(5), "gone from the status", () -> workers().stream().map(JsonObject.class::cast)
-        .noneMatch(w -> w.getString("node").equals(drained.nodeId())));
+    eventually(Duration.ofSeconds(5), "gone from the status", () -> workers("drain-model").isEmpty());
     assertFalse(drained.process().isAlive());
   }
 }
