@@ -62,6 +62,10 @@ public final class ApiVerticle extends VerticleBase {
         });
   }
 
+  public String deploymentId() {
+    return context.deploymentID();
+  }
+
   /** The port the server listens on (useful when {@code api.port} is 0). */
   public int port() {
     return server.actualPort();

@@ -7,6 +7,7 @@ import static io.genbus.api.TestCluster.eventually;
 import static io.genbus.api.TestCluster.workerConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genbus.cluster.ClusterNode;
@@ -277,6 +278,24 @@ class QueueingClusterTest {
       WorkerStats s = cluster.workerStats(apiNode, worker);
       return s.running() == 0 && s.cancelled() == 1;
     });
+  }
+
+  @Test
+  @DisplayName("stopping an API verticle drains: the open stream finishes, new connections are refused")
+  void apiDrain() throws Exception {
+    worker("drain-api-model", 1, 1500, "");
+    ApiVerticle leaving = cluster.api(apiNode, apiConfig("keepAliveSeconds: 1\ndrainSeconds: 10"));
+    int port = leaving.port();
+    eventually(Duration.ofSeconds(5), "listed", () -> GatewayClusterTest.modelIds(port).contains("drain-api-model"));
+    CompletableFuture<Http.Stream> open = async(() -> Http.stream(port, chatBody("drain-api-model", "last one", true)));
+    eventually(Duration.ofSeconds(5), "running", () -> status(port, "drain-api-model").getInteger("running", 0) == 1);
+    Future<Void> undeployed = apiNode.vertx().undeploy(leaving.deploymentId());
+    Thread.sleep(200);
+    assertThrows(IllegalStateException.class, () -> Http.get(port, "/v1/models"), "new connections are refused");
+    List<String> frames = open.get(15, TimeUnit.SECONDS).texts();
+    assertTrue(frames.get(frames.size() - 2).contains("finish_reason\":\"stop"), "finished normally: " + frames);
+    assertEquals("data: [DONE]", frames.get(frames.size() - 1));
+    TestCluster.await(undeployed);
   }
 
   @Test
