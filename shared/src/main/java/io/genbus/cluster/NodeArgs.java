@@ -33,6 +33,9 @@ public record NodeArgs(Path config, ClusterOptions cluster) {
       if (flag.equals("-h") || flag.equals("--help")) {
         throw new IllegalArgumentException(USAGE);
       }
+      if (!List.of("--config", "--cluster", "--host", "--public-host", "--members", "--cluster-name").contains(flag)) {
+        throw new IllegalArgumentException("unknown option " + flag + "\n" + USAGE);
+      }
       if (i + 1 >= args.length) {
         throw new IllegalArgumentException("missing value after " + flag + "\n" + USAGE);
       }
