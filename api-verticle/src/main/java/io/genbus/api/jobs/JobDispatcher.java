@@ -289,6 +289,8 @@ public final class JobDispatcher {
     }
     if (t.state == TrackedJob.State.QUEUED) {
       queue(t.model()).remove(t);
+    } else {
+      sendCancel(t, message); // a worker may still be busy with it (e.g. this node is stopping)
     }
     finish(t);
     t.listener.onError(code, message);
