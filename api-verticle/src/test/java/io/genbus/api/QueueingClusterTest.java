@@ -15,6 +15,12 @@ import io.genbus.protocol.ErrorCode;
 import io.genbus.protocol.WorkerStats;
 import io.genbus.worker.GenerationException;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,7 +87,7 @@ class QueueingClusterTest {
   @Test
   @DisplayName("one slot, buffer 2: the 4th concurrent non-streaming request gets 429 QUEUE_FULL with Retry-After; a stream still waits")
   void queueFull() throws Exception {
-    worker("full-model", 1, 1000, "");
+    worker("full-model", 1, 2000, "");
     List<CompletableFuture<Http.Response>> first = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       first.add(async(() -> chat(api, chatBody("full-model", "a cat", false))));
@@ -104,7 +110,7 @@ class QueueingClusterTest {
   @Test
   @DisplayName("20 concurrent streams on one slot: all end with [DONE], in arrival order, each with keep-alives while queued")
   void twentyStreams() throws Exception {
-    worker("fifo-model", 1, 150, "");
+    worker("fifo-model", 1, 300, "");
     List<CompletableFuture<Http.Stream>> streams = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       String body = chatBody("fifo-model", "stream number " + i, true);
@@ -125,8 +131,11 @@ class QueueingClusterTest {
       long contentAt = stream.lines().stream().filter(l -> l.text().contains("finish_reason\":\"stop"))
           .findFirst().orElseThrow().atMs();
       long contentWall = streamsStart(stream) + contentAt;
-      assertTrue(contentWall >= previous, "stream " + i + " served before an earlier one");
-      previous = contentWall;
+      // One slot: each job takes ≥ 300 ms after the one before, so a later stream's content can only come
+      // earlier by the client threads' scheduling jitter, never by a job's length.
+      assertTrue(contentWall > previous - 150,
+          "stream " + i + " served " + (previous - contentWall) + " ms before the one sent before it");
+      previous = Math.max(previous, contentWall);
       if (i > 0) {
         assertTrue(texts.stream().anyMatch(t -> t.startsWith(": keep-alive queued=")), "stream " + i + " had no queued keep-alive: " + texts);
       }
@@ -296,6 +305,35 @@ class QueueingClusterTest {
     assertTrue(frames.get(frames.size() - 2).contains("finish_reason\":\"stop"), "finished normally: " + frames);
     assertEquals("data: [DONE]", frames.get(frames.size() - 1));
     TestCluster.await(undeployed);
+  }
+
+  @Test
+  @DisplayName("models do not block each other: 1,000 waiting jobs of one model, another model still answers at once")
+  void modelsIndependent() throws Exception {
+    worker("crowded-model", 1, 20_000, "");
+    worker("quiet-model", 1, 0, "");
+    Vertx client = Vertx.vertx();
+    try {
+      HttpClient http = client.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(unlimited),
+          new PoolOptions().setHttp1MaxSize(1000));
+      for (int i = 0; i < 1000; i++) {
+        Buffer body = Buffer.buffer(chatBody("crowded-model", "crowd " + i, true));
+        http.request(HttpMethod.POST, "/v1/chat/completions")
+            .compose(req -> req.putHeader("Content-Type", "application/json").send(body));
+      }
+      eventually(Duration.ofSeconds(30), "999 waiting", () -> status(unlimited, "crowded-model").getInteger("waiting", 0) == 999);
+      long start = System.nanoTime();
+      Http.Response quiet = chat(unlimited, chatBody("quiet-model", "no waiting here", false));
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertEquals(200, quiet.status());
+      assertTrue(ms < 1000, "the other model took " + ms + " ms");
+    } finally {
+      TestCluster.await(client.close()); // 1,000 clients leave at once
+    }
+    eventually(Duration.ofSeconds(10), "the crowd left the line", () -> {
+      JsonObject s = status(unlimited, "crowded-model");
+      return s.getInteger("waiting", 0) == 0 && s.getInteger("running", 0) == 0;
+    });
   }
 
   @Test
