@@ -3,6 +3,9 @@ package io.genbus.api;
 import io.genbus.api.auth.ApiKeyAuth;
 import io.genbus.api.chat.ChatCompletionsHandler;
 import io.genbus.api.errors.ErrorResponses;
+import io.genbus.api.images.ImageOutput;
+import io.genbus.api.images.ImageStore;
+import io.genbus.api.images.ImagesHandler;
 import io.genbus.api.jobs.JobDispatcher;
 import io.genbus.api.jobs.WorkerDirectory;
 import io.genbus.api.models.ModelsHandler;
@@ -75,11 +78,15 @@ public final class ApiVerticle extends VerticleBase {
     ErrorResponses errors = new ErrorResponses(config.errorLanguage(), config.maxBodyBytes());
     ModelsHandler models = new ModelsHandler(directory);
     StatusHandler status = new StatusHandler(nodeId, membership, directory, dispatcher);
+    ImageStore imageStore = new ImageStore(vertx, config.images().ttlSeconds() * 1000L);
+    ImageOutput imageOutput = new ImageOutput(config.images().output(), imageStore);
     Router router = Router.router(vertx);
+    // Stored images need no key: their unguessable names are the permission (see ImagesHandler).
+    router.get("/v1/images/:file").handler(new ImagesHandler(imageStore)::handle);
     router.route("/v1/*").handler(new ApiKeyAuth(config.keys()));
     router.post("/v1/chat/completions")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
-        .handler(new ChatCompletionsHandler(vertx, config, directory, dispatcher, errors));
+        .handler(new ChatCompletionsHandler(vertx, config, directory, dispatcher, errors, imageOutput));
     router.get("/v1/models").handler(models::list);
     router.get("/v1/models/:model").handler(models::get);
     router.get("/v1/status").handler(status::handle);

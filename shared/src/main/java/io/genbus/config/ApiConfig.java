@@ -18,11 +18,15 @@ import java.util.List;
  * @param dispatch          how a worker is chosen
  * @param failover          re-dispatch after a lost worker or a retryable failure
  * @param drainSeconds      on SIGTERM, how long open requests may take to finish (30)
+ * @param images            input image limits and the output mode
+ * @param publicBaseUrl     base of image URLs in {@code url} output mode, e.g. {@code https://img.example.com};
+ *                          null = from each request's Host header
  */
 public record ApiConfig(Integer port, String host, List<String> keys, Integer keepAliveSeconds,
                         KeepAliveMode keepAliveMode, Long maxBodyBytes, ErrorLanguage errorLanguage,
                         Integer workerLostSeconds, QueueConfig queue, DispatchConfig dispatch,
-                        FailoverConfig failover, Integer drainSeconds) {
+                        FailoverConfig failover, Integer drainSeconds, ImagesConfig images,
+                        String publicBaseUrl) {
 
   public ApiConfig {
     port = Checks.range("api.port", port, 3000, 0, 65535);
@@ -40,15 +44,17 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
     dispatch = dispatch == null ? DispatchConfig.defaults() : dispatch;
     failover = failover == null ? FailoverConfig.defaults() : failover;
     drainSeconds = Checks.range("api.drainSeconds", drainSeconds, 30, 0, 3600);
+    images = images == null ? ImagesConfig.defaults() : images;
+    publicBaseUrl = publicBaseUrl == null || publicBaseUrl.isBlank() ? null : publicBaseUrl.replaceAll("/+$", "");
   }
 
   /** All defaults. */
   public static ApiConfig defaults() {
-    return new ApiConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+    return new ApiConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public ApiConfig withPort(int newPort) {
     return new ApiConfig(newPort, host, keys, keepAliveSeconds, keepAliveMode, maxBodyBytes, errorLanguage,
-        workerLostSeconds, queue, dispatch, failover, drainSeconds);
+        workerLostSeconds, queue, dispatch, failover, drainSeconds, images, publicBaseUrl);
   }
 }

@@ -9,6 +9,9 @@ public final class Addresses {
   /** Cluster-wide map: worker id → {@link WorkerInfo}, entries kept alive by a TTL the worker refreshes. */
   public static final String WORKERS_MAP = "genbus.workers";
 
+  /** Cluster-wide map: image file name ({@code <id>.<ext>}) → bytes, for the {@code url} output mode; entries have a TTL. */
+  public static final String IMAGES_MAP = "genbus.images";
+
   /** Published by a worker whenever it joins or leaves, so API nodes refresh their model list at once. */
   public static final String WORKERS_CHANGED = "genbus.workers.changed";
 

@@ -20,6 +20,19 @@ public enum ErrorCode {
       "Invalid type for '%s': expected %s", "参数 '%s' 类型错误: 应为 %s"),
   INVALID_VALUE(400, "invalid_request_error", false,
       "Invalid value for '%s': %s", "参数 '%s' 的值无效: %s"),
+  TOO_MANY_IMAGES(400, "invalid_request_error", false,
+      "Too many images: %s, at most %s", "图片过多: %s 张, 最多 %s 张"),
+  INVALID_IMAGE_FORMAT(400, "invalid_request_error", false,
+      "Unsupported image format %s: use PNG, JPEG, GIF or WebP", "不支持的图片格式 %s: 请使用 PNG、JPEG、GIF 或 WebP"),
+  INVALID_IMAGE(400, "invalid_request_error", false,
+      "The image cannot be read: %s", "无法读取图片: %s"),
+  INVALID_IMAGE_URL(400, "invalid_request_error", false,
+      "Only base64 data URLs (data:image/png;base64,...) are accepted as images, not %s",
+      "图片只接受 Base64 Data URL (data:image/png;base64,...), 不接受 %s"),
+  IMAGE_TOO_LARGE(400, "invalid_request_error", false,
+      "Image too large: %s", "图片过大: %s"),
+  IMAGE_NOT_FOUND(404, "invalid_request_error", false,
+      "No such image (it may have expired): %s", "图片不存在 (可能已过期): %s"),
   REQUEST_TOO_LARGE(413, "invalid_request_error", false,
       "Request body too large: at most %s bytes", "请求体过大: 最多 %s 字节"),
   INVALID_API_KEY(401, "authentication_error", false,
@@ -74,7 +87,7 @@ public enum ErrorCode {
   /** The code as it appears in the error JSON: the spec's upper-case codes, OpenAI's lower-case ones. */
   public String code() {
     return switch (this) {
-      case MODEL_NOT_FOUND, QUEUE_FULL -> name();
+      case MODEL_NOT_FOUND, QUEUE_FULL, TOO_MANY_IMAGES -> name();
       case INVALID_API_KEY -> "invalid_api_key";
       default -> name().toLowerCase(Locale.ROOT);
     };

@@ -1,5 +1,6 @@
 package io.genbus.protocol;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -11,9 +12,12 @@ import java.util.Objects;
  * @param seed      optional seed; same prompt and seed give the same image on deterministic backends
  * @param replyTo   the API verticle's events address, where {@link JobEvent}s go
  * @param createdAt epoch millis when the API took the request
+ * @param images    the input images (those of the last user message), converted to JPEG; may be empty
  */
-public record Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt) {
+public record Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt,
+                  List<InputImage> images) {
   public Job {
+    images = images == null ? List.of() : List.copyOf(images);
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(prompt, "prompt");

@@ -18,7 +18,7 @@ public final class RecordCodec<T extends Record> implements MessageCodec<T, T> {
   /** Every message type of the protocol; {@link #registerAll} makes each the default for its class. */
   public static final List<Class<? extends Record>> MESSAGE_TYPES = List.of(
       Job.class, JobAccepted.class, JobEvent.class, CancelJob.class, WorkerStats.class, StatusRequest.class,
-      WorkerLoad.class);
+      WorkerLoad.class, InputImage.class);
 
   static final ObjectMapper MAPPER = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);

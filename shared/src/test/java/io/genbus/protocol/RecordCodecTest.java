@@ -3,6 +3,7 @@ package io.genbus.protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vertx.core.buffer.Buffer;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,8 @@ class RecordCodecTest {
   @Test
   @DisplayName("every message type survives the wire")
   void roundTrips() {
-    Job job = new Job("j1", "local-image", "a cat", 42L, "genbus.api.n.i.events", 1234L);
+    Job job = new Job("j1", "local-image", "a cat", 42L, "genbus.api.n.i.events", 1234L,
+        List.of(new InputImage("image/jpeg", "AAAA", 2, 3)));
     assertEquals(job, roundTrip(Job.class, job));
     JobAccepted accepted = new JobAccepted("j1", "node/0", "genbus.worker.node.control");
     assertEquals(accepted, roundTrip(JobAccepted.class, accepted));

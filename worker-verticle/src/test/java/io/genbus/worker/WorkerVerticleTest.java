@@ -20,6 +20,7 @@ import io.genbus.protocol.StatusRequest;
 import io.genbus.protocol.WorkerLoad;
 import io.genbus.protocol.WorkerStats;
 import io.vertx.core.eventbus.ReplyException;
+import java.util.List;
 import java.util.Map;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -87,7 +88,7 @@ class WorkerVerticleTest {
   }
 
   private Future<JobAccepted> send(String id, String model, String replyTo) {
-    Job job = new Job(id, model, "a cat", 1L, replyTo, System.currentTimeMillis());
+    Job job = new Job(id, model, "a cat", 1L, replyTo, System.currentTimeMillis(), List.of());
     return vertx.eventBus().<JobAccepted>request(Addresses.model(model, workerOf(model)), job).map(m -> m.body());
   }
 

@@ -23,11 +23,6 @@ public final class ChatChunks {
     return id;
   }
 
-  /** A generated image as message content: markdown with a data URL, as the spec shows. */
-  public static String imageMarkdown(String mimeType, String base64) {
-    return "![generated](data:" + mimeType + ";base64," + base64 + ")";
-  }
-
   public JsonObject completion(String content) {
     JsonObject message = new JsonObject().put("role", "assistant").put("content", content).putNull("refusal");
     return new JsonObject()

@@ -2,22 +2,29 @@ package io.genbus.api.chat;
 
 import io.genbus.api.errors.ApiException;
 import io.genbus.api.errors.ErrorResponses;
+import io.genbus.api.images.ImageOutput;
+import io.genbus.api.images.InputImageConverter;
 import io.genbus.api.jobs.JobDispatcher;
 import io.genbus.api.jobs.WorkerDirectory;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.InputImage;
 import io.genbus.protocol.Job;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
- * {@code POST /v1/chat/completions}: validates the request, checks that a live worker serves the model,
- * sends the job, and answers as one JSON completion or as an SSE stream.
+ * {@code POST /v1/chat/completions}: validates the request, checks that a live worker serves the model and
+ * that a non-streaming request may wait, converts the input images, queues the job, and answers as one
+ * JSON completion or as an SSE stream. Parsing and image work run on worker threads, never on the event loop.
  */
 public final class ChatCompletionsHandler implements Handler<RoutingContext> {
 
@@ -28,50 +35,70 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
   private final WorkerDirectory directory;
   private final JobDispatcher dispatcher;
   private final ErrorResponses errors;
+  private final InputImageConverter converter;
+  private final ImageOutput imageOutput;
 
-  public ChatCompletionsHandler(Vertx vertx, ApiConfig config, WorkerDirectory directory,
-                                JobDispatcher dispatcher, ErrorResponses errors) {
+  public ChatCompletionsHandler(Vertx vertx, ApiConfig config, WorkerDirectory directory, JobDispatcher dispatcher,
+                                ErrorResponses errors, ImageOutput imageOutput) {
     this.vertx = vertx;
     this.config = config;
     this.directory = directory;
     this.dispatcher = dispatcher;
     this.errors = errors;
+    this.converter = new InputImageConverter(config.images());
+    this.imageOutput = imageOutput;
   }
 
   @Override
   public void handle(RoutingContext ctx) {
-    ChatRequest request = ChatRequestParser.parse(ctx.body().buffer());
-    directory.servesFresh(request.model()).onComplete(ar -> {
-      if (ar.succeeded() && ar.result()) {
-        start(ctx, request);
-      } else {
-        errors.send(ctx, new ApiException(ErrorCode.MODEL_NOT_FOUND, "model", request.model()));
+    Buffer body = ctx.body().buffer();
+    vertx.executeBlocking(() -> ChatRequestParser.parse(body, config.images().maxCount()), false)
+        .compose(request -> admit(ctx, request))
+        .onFailure(ctx::fail);
+  }
+
+  private Future<Void> admit(RoutingContext ctx, ChatRequest request) {
+    return directory.servesFresh(request.model()).compose(served -> {
+      if (!served) {
+        return Future.failedFuture(new ApiException(ErrorCode.MODEL_NOT_FOUND, "model", request.model()));
       }
+      if (!request.stream()) {
+        // Streams are never refused for a full queue: they wait as long as it takes, with keep-alives.
+        OptionalInt retryAfter = dispatcher.refuseImpatient(request.model());
+        if (retryAfter.isPresent()) {
+          ctx.response().putHeader("Retry-After", String.valueOf(retryAfter.getAsInt()));
+          return Future.failedFuture(new ApiException(ErrorCode.QUEUE_FULL, null));
+        }
+      }
+      Future<List<InputImage>> images = request.images().isEmpty()
+          ? Future.succeededFuture(List.of())
+          : vertx.executeBlocking(() -> converter.convert(request.images()), false);
+      return images.map(converted -> {
+        start(ctx, request, converted);
+        return null;
+      });
     });
   }
 
-  private void start(RoutingContext ctx, ChatRequest request) {
+  private void start(RoutingContext ctx, ChatRequest request, List<InputImage> images) {
+    HttpServerResponse response = ctx.response();
+    if (response.closed()) {
+      return; // the client left while its images were converted
+    }
     String jobId = newJobId();
     long now = System.currentTimeMillis();
-    Job job = new Job(jobId, request.model(), request.prompt(), request.seed(), dispatcher.eventsAddress(), now);
+    Job job = new Job(jobId, request.model(), request.prompt(), request.seed(), dispatcher.eventsAddress(), now, images);
     ChatChunks chunks = new ChatChunks("chatcmpl-" + jobId, now / 1000, request.model());
-    HttpServerResponse response = ctx.response();
+    String baseUrl = config.publicBaseUrl() != null ? config.publicBaseUrl() : "http://" + ctx.request().authority();
     if (request.stream()) {
-      // Streams are never refused for a full queue: they wait as long as it takes, with keep-alives.
       SseStream stream = new SseStream(vertx, response, chunks, config.keepAliveSeconds() * 1000L,
           config.keepAliveMode(), errors, () -> dispatcher.position(jobId));
       stream.open(() -> dispatcher.cancel(jobId, "client disconnected"));
-      dispatcher.submit(job, stream);
+      dispatcher.submit(job, new ContentRenderer(stream, imageOutput, baseUrl));
       stream.keepAliveIfQueued();
     } else {
-      OptionalInt retryAfter = dispatcher.refuseImpatient(request.model());
-      if (retryAfter.isPresent()) {
-        response.putHeader("Retry-After", String.valueOf(retryAfter.getAsInt()));
-        errors.send(ctx, new ApiException(ErrorCode.QUEUE_FULL, null));
-        return;
-      }
       response.closeHandler(v -> dispatcher.cancel(jobId, "client disconnected"));
-      dispatcher.submit(job, new CompletionCollector(response, chunks, errors));
+      dispatcher.submit(job, new ContentRenderer(new CompletionCollector(response, chunks, errors), imageOutput, baseUrl));
     }
   }
 

@@ -1,12 +1,15 @@
 package io.genbus.api.chat;
 
 import io.genbus.api.errors.ApiException;
+import io.genbus.api.images.ImagePart;
 import io.genbus.protocol.ErrorCode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Turns a request body into a {@link ChatRequest}, or an {@link ApiException} that names the offending
@@ -17,14 +20,17 @@ public final class ChatRequestParser {
   private ChatRequestParser() {
   }
 
-  public static ChatRequest parse(Buffer body) {
+  /** @param maxImages how many images the last user message may carry ({@code api.images.maxCount}) */
+  public static ChatRequest parse(Buffer body, int maxImages) {
     JsonObject json = object(body);
     String model = requiredString(json, "model");
     boolean stream = optionalBoolean(json, "stream");
     Long seed = optionalInteger(json, "seed");
     JsonArray messages = messages(json);
-    String prompt = prompt(messages);
-    return new ChatRequest(model, prompt, stream, seed);
+    int last = lastUserMessage(messages);
+    List<ImagePart> images = images(messages.getJsonObject(last), last, maxImages);
+    String prompt = prompt(messages.getJsonObject(last), last, !images.isEmpty());
+    return new ChatRequest(model, prompt, stream, seed, images);
   }
 
   private static JsonObject object(Buffer body) {
@@ -121,25 +127,64 @@ public final class ChatRequestParser {
       if (type.equals("text") && !(p.getValue("text") instanceof String)) {
         throw new ApiException(ErrorCode.INVALID_TYPE, part + ".text", part + ".text", "a string");
       }
+      if (type.equals("image_url") && imageUrl(p) == null) {
+        throw new ApiException(ErrorCode.INVALID_TYPE, part + ".image_url", part + ".image_url",
+            "an object with a string 'url', or a string");
+      }
     }
   }
 
-  /** The prompt is the text of the last user message: a string, or its text parts joined by newlines. */
-  private static String prompt(JsonArray messages) {
+  private static int lastUserMessage(JsonArray messages) {
     for (int i = messages.size() - 1; i >= 0; i--) {
-      JsonObject message = messages.getJsonObject(i);
-      if (!"user".equals(message.getString("role"))) {
-        continue;
+      if ("user".equals(messages.getJsonObject(i).getString("role"))) {
+        return i;
       }
-      Object content = message.getValue("content");
-      String text = content instanceof JsonArray parts ? textOf(parts) : (String) content;
-      if (text == null || text.isBlank()) {
-        throw new ApiException(ErrorCode.INVALID_VALUE, "messages[" + i + "].content",
-            "messages[" + i + "].content", "the last user message has no text to use as the prompt");
-      }
-      return text.strip();
     }
     throw new ApiException(ErrorCode.INVALID_VALUE, "messages", "messages", "no message has the role 'user'");
+  }
+
+  /**
+   * The prompt is the text of the last user message: a string, or its text parts joined by newlines. It may
+   * be empty only when the message carries images (the backend then makes a variation of them).
+   */
+  private static String prompt(JsonObject message, int index, boolean hasImages) {
+    Object content = message.getValue("content");
+    String text = content instanceof JsonArray parts ? textOf(parts) : (String) content;
+    if ((text == null || text.isBlank()) && !hasImages) {
+      throw new ApiException(ErrorCode.INVALID_VALUE, "messages[" + index + "].content",
+          "messages[" + index + "].content", "the last user message has no text to use as the prompt");
+    }
+    return text == null ? "" : text.strip();
+  }
+
+  /** The images of the last user message (earlier messages' images are not used, as in the spec). */
+  private static List<ImagePart> images(JsonObject message, int index, int maxImages) {
+    if (!(message.getValue("content") instanceof JsonArray parts)) {
+      return List.of();
+    }
+    List<ImagePart> images = new ArrayList<>();
+    for (int j = 0; j < parts.size(); j++) {
+      JsonObject part = parts.getJsonObject(j);
+      if ("image_url".equals(part.getString("type"))) {
+        images.add(new ImagePart("messages[" + index + "].content[" + j + "]", imageUrl(part)));
+      }
+    }
+    if (images.size() > maxImages) {
+      throw new ApiException(ErrorCode.TOO_MANY_IMAGES, "messages[" + index + "].content", images.size(), maxImages);
+    }
+    return images;
+  }
+
+  /** {@code image_url} is {@code {"url": "..."}} in OpenAI's API; some clients send the URL string itself. */
+  private static String imageUrl(JsonObject part) {
+    Object value = part.getValue("image_url");
+    if (value instanceof String url) {
+      return url;
+    }
+    if (value instanceof JsonObject object && object.getValue("url") instanceof String url) {
+      return url;
+    }
+    return null;
   }
 
   private static String textOf(JsonArray parts) {

@@ -1,14 +1,13 @@
 package io.genbus.api.chat;
 
 import io.genbus.api.errors.ErrorResponses;
-import io.genbus.api.jobs.JobListener;
 import io.genbus.protocol.ErrorCode;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayList;
 import java.util.List;
 
 /** A non-streaming answer: collects the job's content and sends one JSON completion, or one error. */
-public final class CompletionCollector implements JobListener {
+public final class CompletionCollector implements ChatSink {
 
   private final HttpServerResponse response;
   private final ChatChunks chunks;
@@ -22,13 +21,8 @@ public final class CompletionCollector implements JobListener {
   }
 
   @Override
-  public void onText(String text) {
-    parts.add(text);
-  }
-
-  @Override
-  public void onImage(String mimeType, String base64) {
-    parts.add(ChatChunks.imageMarkdown(mimeType, base64));
+  public void onContent(String content) {
+    parts.add(content);
   }
 
   @Override

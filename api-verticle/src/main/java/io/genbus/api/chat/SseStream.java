@@ -1,7 +1,6 @@
 package io.genbus.api.chat;
 
 import io.genbus.api.errors.ErrorResponses;
-import io.genbus.api.jobs.JobListener;
 import io.genbus.config.KeepAliveMode;
 import io.genbus.protocol.ErrorCode;
 import io.vertx.core.Vertx;
@@ -18,7 +17,7 @@ import java.util.function.IntSupplier;
  * <p>A content piece is held back until the next one (or the end) arrives, so the last piece can carry
  * {@code finish_reason:"stop"} as the spec shows.
  */
-public final class SseStream implements JobListener {
+public final class SseStream implements ChatSink {
 
   private final Vertx vertx;
   private final HttpServerResponse response;
@@ -72,13 +71,8 @@ public final class SseStream implements JobListener {
   }
 
   @Override
-  public void onText(String text) {
-    push(text);
-  }
-
-  @Override
-  public void onImage(String mimeType, String base64) {
-    push(ChatChunks.imageMarkdown(mimeType, base64));
+  public void onContent(String content) {
+    push(content);
   }
 
   @Override

@@ -1,6 +1,8 @@
 package io.genbus.worker.local;
 
 import io.genbus.config.LocalBackendConfig;
+import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.InputImage;
 import io.genbus.worker.Cancellation;
 import io.genbus.worker.GenerationException;
 import io.genbus.worker.GenerationRequest;
@@ -10,13 +12,26 @@ import io.genbus.worker.Generator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import javax.imageio.ImageIO;
 
 /**
  * The embedded offline backend: waits {@code delayMs} (a timer, not a sleep) to stand in for a real
- * model's generation time, then renders the prompt with {@link LocalRenderer} on a worker thread.
+ * model's generation time, then, on a worker thread, draws the prompt with {@link LocalRenderer} or, when
+ * the job carries images, edits each of them with {@link LocalEditor}.
  */
 public final class LocalGenerator implements Generator {
+
+  static {
+    // Decode and encode in memory: ImageIO's default file cache writes temp files and registers a JVM
+    // shutdown hook per stream, which fails while a draining worker finishes its last jobs.
+    ImageIO.setUseCache(false);
+  }
 
   private final Vertx vertx;
   private final LocalBackendConfig config;
@@ -49,7 +64,27 @@ public final class LocalGenerator implements Generator {
       throw GenerationException.cancelled();
     }
     long seed = request.seed() == null ? 0L : request.seed();
-    byte[] png = LocalRenderer.renderPng(request.prompt(), seed, config.size());
-    return new GenerationResult(null, List.of(new GeneratedImage("image/png", png)));
+    if (request.images().isEmpty()) {
+      byte[] png = LocalRenderer.renderPng(request.prompt(), seed, config.size());
+      return new GenerationResult(null, List.of(new GeneratedImage("image/png", png)));
+    }
+    List<GeneratedImage> edited = new ArrayList<>();
+    for (InputImage input : request.images()) {
+      BufferedImage image = decode(input);
+      edited.add(new GeneratedImage("image/png", LocalRenderer.encodePng(LocalEditor.edit(image, request.prompt(), seed))));
+    }
+    return new GenerationResult(null, edited);
+  }
+
+  private static BufferedImage decode(InputImage input) {
+    try {
+      BufferedImage image = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(input.data())));
+      if (image == null) {
+        throw new IOException("no reader for " + input.mimeType());
+      }
+      return image;
+    } catch (IOException | IllegalArgumentException e) {
+      throw new GenerationException(ErrorCode.INVALID_IMAGE, "the input image cannot be read: " + e.getMessage());
+    }
   }
 }

@@ -53,8 +53,11 @@ public final class LocalRenderer {
 
   /** Renders the prompt as a {@code size}×{@code size} PNG. */
   public static byte[] renderPng(String prompt, long seed, int size) {
-    BufferedImage image = render(prompt, seed, size);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(size * size);
+    return encodePng(render(prompt, seed, size));
+  }
+
+  static byte[] encodePng(BufferedImage image) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(image.getWidth() * image.getHeight());
     ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
     // An in-memory stream: ImageIO's default file cache registers a shutdown hook, which fails while a
     // draining worker finishes its last jobs during JVM shutdown.

@@ -1,0 +1,54 @@
+package io.genbus.api.chat;
+
+import io.genbus.api.images.ImageOutput;
+import io.genbus.api.jobs.JobListener;
+import io.genbus.protocol.ErrorCode;
+import io.vertx.core.Future;
+
+/**
+ * Formats a job's output for the client and hands it to the {@link ChatSink} in the order it came:
+ * images through {@link ImageOutput} (which may store them first, in {@code url} mode), text as is. Each
+ * event waits for the ones before it, so an image still being stored is never overtaken by DONE.
+ */
+final class ContentRenderer implements JobListener {
+
+  private final ChatSink sink;
+  private final ImageOutput images;
+  private final String baseUrl;
+  private Future<Void> previous = Future.succeededFuture();
+
+  ContentRenderer(ChatSink sink, ImageOutput images, String baseUrl) {
+    this.sink = sink;
+    this.images = images;
+    this.baseUrl = baseUrl;
+  }
+
+  @Override
+  public void onText(String text) {
+    previous = previous.andThen(v -> sink.onContent(text));
+  }
+
+  @Override
+  public void onImage(String mimeType, String base64) {
+    previous = previous
+        .compose(v -> images.render(mimeType, base64, baseUrl))
+        .map(content -> {
+          sink.onContent(content);
+          return (Void) null;
+        })
+        .recover(err -> {
+          sink.onError(ErrorCode.INTERNAL_ERROR, "the image could not be stored: " + err.getMessage());
+          return Future.failedFuture(err);
+        });
+  }
+
+  @Override
+  public void onDone() {
+    previous = previous.onSuccess(v -> sink.onDone());
+  }
+
+  @Override
+  public void onError(ErrorCode code, String message) {
+    previous = previous.onSuccess(v -> sink.onError(code, message));
+  }
+}

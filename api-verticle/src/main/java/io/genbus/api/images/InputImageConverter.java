@@ -1,0 +1,150 @@
+package io.genbus.api.images;
+
+import io.genbus.api.errors.ApiException;
+import io.genbus.config.ImagesConfig;
+import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.InputImage;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+import net.coobird.thumbnailator.Thumbnails;
+
+/**
+ * Turns the client's image parts into the job's input images: base64 data URLs of PNG, JPEG, GIF (first
+ * frame) or WebP, checked against the size and pixel limits — the pixel count is read from the header,
+ * before anything is decoded, so a small file claiming 50,000 × 50,000 pixels costs nothing — then
+ * flattened onto white, scaled so the longest side is at most {@code maxSide}, and written as JPEG
+ * quality 0.9 with Thumbnailator. Blocking: call it on a worker thread.
+ */
+public final class InputImageConverter {
+
+  static {
+    // In-memory streams: ImageIO's default file cache writes temp files and registers shutdown hooks.
+    ImageIO.setUseCache(false);
+  }
+
+  private static final Set<String> DECLARED = Set.of("image/png", "image/jpeg", "image/jpg", "image/gif", "image/webp");
+  private static final Set<String> FORMATS = Set.of("png", "jpeg", "jpg", "gif", "webp");
+
+  private final ImagesConfig config;
+
+  public InputImageConverter(ImagesConfig config) {
+    this.config = config;
+  }
+
+  public List<InputImage> convert(List<ImagePart> parts) {
+    return parts.stream().map(this::convert).toList();
+  }
+
+  public InputImage convert(ImagePart part) {
+    byte[] bytes = decodeDataUrl(part);
+    BufferedImage image = read(part, bytes);
+    return toJpeg(part, image);
+  }
+
+  private byte[] decodeDataUrl(ImagePart part) {
+    String url = part.url().strip();
+    if (!url.regionMatches(true, 0, "data:", 0, 5)) {
+      String shown = url.length() > 40 ? url.substring(0, 40) + "…" : url;
+      throw new ApiException(ErrorCode.INVALID_IMAGE_URL, part.param(), "'" + shown + "'");
+    }
+    int comma = url.indexOf(',');
+    if (comma < 0) {
+      throw new ApiException(ErrorCode.INVALID_IMAGE, part.param(), "the data URL has no ',' before its data");
+    }
+    String header = url.substring(5, comma).toLowerCase(Locale.ROOT);
+    String mime = header.contains(";") ? header.substring(0, header.indexOf(';')) : header;
+    if (!DECLARED.contains(mime)) {
+      throw new ApiException(ErrorCode.INVALID_IMAGE_FORMAT, part.param(), mime.isEmpty() ? "(none)" : mime);
+    }
+    if (!header.endsWith(";base64")) {
+      throw new ApiException(ErrorCode.INVALID_IMAGE, part.param(), "the data URL is not base64-encoded");
+    }
+    String payload = url.substring(comma + 1);
+    if ((long) payload.length() * 3 / 4 > config.maxBytes()) {
+      throw new ApiException(ErrorCode.IMAGE_TOO_LARGE, part.param(), "over " + config.maxBytes() + " bytes");
+    }
+    try {
+      return Base64.getDecoder().decode(payload.replaceAll("\\s+", ""));
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(ErrorCode.INVALID_IMAGE, part.param(), "bad base64 (" + e.getMessage() + ")");
+    }
+  }
+
+  private BufferedImage read(ImagePart part, byte[] bytes) {
+    try (ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
+      if (!readers.hasNext()) {
+        throw new ApiException(ErrorCode.INVALID_IMAGE, part.param(), "not a PNG, JPEG, GIF or WebP image");
+      }
+      ImageReader reader = readers.next();
+      try {
+        String format = reader.getFormatName().toLowerCase(Locale.ROOT);
+        if (!FORMATS.contains(format)) {
+          throw new ApiException(ErrorCode.INVALID_IMAGE_FORMAT, part.param(), format.toUpperCase(Locale.ROOT));
+        }
+        reader.setInput(input, false, true);
+        long width = reader.getWidth(0);
+        long height = reader.getHeight(0);
+        if (width * height > config.maxPixels()) {
+          throw new ApiException(ErrorCode.IMAGE_TOO_LARGE, part.param(),
+              width + " × " + height + " pixels, at most " + config.maxPixels());
+        }
+        return reader.read(0); // a GIF's first frame
+      } finally {
+        reader.dispose();
+      }
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof ApiException api) {
+        throw api;
+      }
+      throw new ApiException(ErrorCode.INVALID_IMAGE, part.param(), "it cannot be decoded (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  private InputImage toJpeg(ImagePart part, BufferedImage image) {
+    BufferedImage flat = onWhite(image);
+    int longest = Math.max(flat.getWidth(), flat.getHeight());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      Thumbnails.Builder<BufferedImage> builder = Thumbnails.of(flat);
+      if (longest > config.maxSide()) {
+        builder.size(config.maxSide(), config.maxSide()); // keeps the aspect ratio
+      } else {
+        builder.scale(1.0);
+      }
+      BufferedImage sized = builder.asBufferedImage();
+      Thumbnails.of(sized).scale(1.0).outputFormat("jpg").outputQuality(0.9f).toOutputStream(out);
+      return new InputImage("image/jpeg", Base64.getEncoder().encodeToString(out.toByteArray()),
+          sized.getWidth(), sized.getHeight());
+    } catch (IOException e) {
+      throw new ApiException(ErrorCode.INVALID_IMAGE, part.param(), "it cannot be converted to JPEG");
+    }
+  }
+
+  /** JPEG has no alpha: transparent pixels become white, not black. */
+  static BufferedImage onWhite(BufferedImage image) {
+    BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = rgb.createGraphics();
+    try {
+      g.setColor(Color.WHITE);
+      g.fillRect(0, 0, image.getWidth(), image.getHeight());
+      g.drawImage(image, 0, 0, null);
+    } finally {
+      g.dispose();
+    }
+    return rgb;
+  }
+}
