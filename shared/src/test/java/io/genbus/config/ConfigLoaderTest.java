@@ -157,6 +157,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("images: defaults, and a maxCount above 10 is refused at startup")
+  void images() {
+    ConfigLoader loader = new ConfigLoader(Map.of());
+    ImagesConfig images = loader.apiFromText("{}").images();
+    assertEquals(5, images.maxCount());
+    assertEquals(2048, images.maxSide());
+    assertEquals(ImageOutputMode.MARKDOWN, images.output());
+    assertEquals(10, loader.apiFromText("images: {maxCount: 10}").images().maxCount());
+    ConfigException e = assertThrows(ConfigException.class, () -> loader.apiFromText("images: {maxCount: 11}"));
+    assertTrue(e.getMessage().contains("api.images.maxCount"), e.getMessage());
+    assertEquals(ImageOutputMode.URL, loader.apiFromText("images: {output: url}").images().output());
+    assertEquals("https://img.example.com", loader.apiFromText("publicBaseUrl: https://img.example.com/").publicBaseUrl());
+  }
+
+  @Test
   @DisplayName("env names follow the keys")
   void envNames() {
     assertEquals("GENBUS_API_KEEP_ALIVE_SECONDS", ConfigLoader.envName("api", "keepAliveSeconds"));
