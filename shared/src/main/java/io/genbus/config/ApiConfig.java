@@ -11,7 +11,7 @@ import java.util.List;
  * @param keys              accepted bearer keys; empty = open (a warning is logged at startup)
  * @param keepAliveSeconds  seconds between keep-alives on an open stream (15)
  * @param keepAliveMode     comment (default) or content
- * @param maxBodyBytes      largest request body accepted; larger → 413 (32 MiB)
+ * @param maxBodyBytes      largest request body accepted; larger → 413 (64 MiB)
  * @param errorLanguage     en (default) or zh, the spec's wording
  * @param workerLostSeconds a job whose worker has been silent this long is taken for lost (10)
  * @param queue             the per-model waiting line
@@ -34,7 +34,7 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
     keys = keys == null ? List.of() : keys.stream().map(String::trim).filter(k -> !k.isEmpty()).toList();
     keepAliveSeconds = Checks.range("api.keepAliveSeconds", keepAliveSeconds, 15, 1, 3600);
     keepAliveMode = keepAliveMode == null ? KeepAliveMode.COMMENT : keepAliveMode;
-    maxBodyBytes = maxBodyBytes == null ? 32L * 1024 * 1024 : maxBodyBytes;
+    maxBodyBytes = maxBodyBytes == null ? 64L * 1024 * 1024 : maxBodyBytes; // 5 photo-sized PNGs fit
     if (maxBodyBytes < 1024) {
       throw new ConfigException("api.maxBodyBytes must be at least 1024, not " + maxBodyBytes);
     }

@@ -37,7 +37,7 @@ class ConfigLoaderTest {
     assertEquals(15, api.keepAliveSeconds());
     assertEquals(KeepAliveMode.COMMENT, api.keepAliveMode());
     assertEquals(ErrorLanguage.EN, api.errorLanguage());
-    assertEquals(32L * 1024 * 1024, api.maxBodyBytes());
+    assertEquals(64L * 1024 * 1024, api.maxBodyBytes());
     WorkerConfig worker = loader.worker(null);
     LocalBackendConfig local = assertInstanceOf(LocalBackendConfig.class, worker.backends().get(0));
     assertEquals(List.of("local-image"), local.models());
