@@ -23,4 +23,26 @@ final class BackendChecks {
     }
     return cleaned;
   }
+
+  static String baseUrl(String type, String baseUrl, String defaultUrl) {
+    String url = baseUrl == null || baseUrl.isBlank() ? defaultUrl : baseUrl.trim().replaceAll("/+$", "");
+    if (!url.startsWith("http://") && !url.startsWith("https://")) {
+      throw new ConfigException("backend '" + type + "': baseUrl must start with http:// or https://, not '" + url + "'");
+    }
+    return url;
+  }
+
+  static List<String> keys(String type, List<String> keys) {
+    List<String> cleaned = keys == null ? List.of() : keys.stream().map(String::trim).filter(k -> !k.isEmpty()).toList();
+    if (cleaned.isEmpty()) {
+      throw new ConfigException("backend '" + type + "': apiKeys needs at least one key (e.g. ${GEMINI_API_KEY})");
+    }
+    return cleaned;
+  }
+
+  static void proxy(String type, String proxy) {
+    if (proxy != null && !proxy.matches("(?i)(http|socks5|socks4)://([^@/]+@)?[^:/]+:\\d+/?")) {
+      throw new ConfigException("backend '" + type + "': proxy must look like http://host:port or socks5://host:port");
+    }
+  }
 }

@@ -10,9 +10,11 @@ import java.util.List;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
-    @JsonSubTypes.Type(value = LocalBackendConfig.class, name = LocalBackendConfig.TYPE)
+    @JsonSubTypes.Type(value = LocalBackendConfig.class, name = LocalBackendConfig.TYPE),
+    @JsonSubTypes.Type(value = GeminiBackendConfig.class, name = GeminiBackendConfig.TYPE),
+    @JsonSubTypes.Type(value = OpenAiImagesBackendConfig.class, name = OpenAiImagesBackendConfig.TYPE)
 })
-public sealed interface BackendConfig permits LocalBackendConfig {
+public sealed interface BackendConfig permits LocalBackendConfig, GeminiBackendConfig, OpenAiImagesBackendConfig {
 
   /** The backend type, as written in the config. */
   String type();

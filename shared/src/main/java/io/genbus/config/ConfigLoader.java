@@ -73,6 +73,7 @@ public final class ConfigLoader {
 
   private <T extends Record> T map(Path file, ObjectNode section, String name, Class<T> type) {
     applyEnvironment(section, name, type);
+    interpolate(section, file);
     try {
       return YAML.treeToValue(section, type);
     } catch (ValueInstantiationException e) {
@@ -141,6 +142,44 @@ public final class ConfigLoader {
         section.put(component.getName(), value.trim());
       }
     }
+  }
+
+  private static final java.util.regex.Pattern VARIABLE = java.util.regex.Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+
+  /** Replaces {@code ${NAME}} in every string value with the environment variable, so secrets stay out of the file. */
+  private void interpolate(JsonNode node, Path file) {
+    if (node instanceof ObjectNode object) {
+      object.fieldNames().forEachRemaining(field -> {
+        JsonNode child = object.get(field);
+        if (child.isTextual()) {
+          object.put(field, substitute(child.asText(), file));
+        } else {
+          interpolate(child, file);
+        }
+      });
+    } else if (node instanceof ArrayNode array) {
+      for (int i = 0; i < array.size(); i++) {
+        if (array.get(i).isTextual()) {
+          array.set(i, JsonNodeFactory.instance.textNode(substitute(array.get(i).asText(), file)));
+        } else {
+          interpolate(array.get(i), file);
+        }
+      }
+    }
+  }
+
+  private String substitute(String text, Path file) {
+    java.util.regex.Matcher m = VARIABLE.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String value = env.get(m.group(1));
+      if (value == null) {
+        throw new ConfigException(where(file) + "environment variable " + m.group(1) + " is not set (the config uses ${"
+            + m.group(1) + "})");
+      }
+      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(value));
+    }
+    return m.appendTail(out).toString();
   }
 
   /** {@code api}, {@code keepAliveSeconds} → {@code GENBUS_API_KEEP_ALIVE_SECONDS}. */

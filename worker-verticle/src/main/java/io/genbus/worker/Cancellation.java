@@ -25,7 +25,7 @@ public final class Cancellation {
     }
   }
 
-  void cancel() {
+  public void cancel() {
     if (cancelled) {
       return;
     }

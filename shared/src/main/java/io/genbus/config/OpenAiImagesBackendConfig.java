@@ -1,0 +1,44 @@
+package io.genbus.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.List;
+
+/**
+ * The OpenAI Images API, or any server that speaks it: {@code /v1/images/generations} without input
+ * images, {@code /v1/images/edits} (multipart) with them.
+ *
+ * @param models           models served; called upstream by the same name unless {@code upstreamModel} is set
+ * @param concurrency      jobs at once (4)
+ * @param baseUrl          API root (https://api.openai.com)
+ * @param apiKeys          key pool, as for gemini
+ * @param timeoutSeconds   one upstream call (180)
+ * @param proxy            optional HTTP or SOCKS proxy
+ * @param upstreamModel    optional upstream model name
+ * @param size             optional {@code size}, e.g. "1024x1024"
+ * @param quality          optional {@code quality}, e.g. "high"
+ * @param responseFormat   optional {@code response_format} ("b64_json" or "url"); some models reject it
+ * @param maxDownloadBytes largest {@code url} result downloaded (50 MiB)
+ */
+public record OpenAiImagesBackendConfig(List<String> models, Integer concurrency, String baseUrl, List<String> apiKeys,
+                                        Integer timeoutSeconds, String proxy, String upstreamModel, String size,
+                                        String quality, String responseFormat, Long maxDownloadBytes)
+    implements BackendConfig, UpstreamSettings {
+
+  public static final String TYPE = "openai-images";
+
+  public OpenAiImagesBackendConfig {
+    models = BackendChecks.models(TYPE, models, List.of("gpt-image-1"));
+    concurrency = Checks.range("openai-images.concurrency", concurrency, 4, 1, 1024);
+    baseUrl = BackendChecks.baseUrl(TYPE, baseUrl, "https://api.openai.com");
+    apiKeys = BackendChecks.keys(TYPE, apiKeys);
+    timeoutSeconds = Checks.range("openai-images.timeoutSeconds", timeoutSeconds, 180, 1, 3600);
+    BackendChecks.proxy(TYPE, proxy);
+    maxDownloadBytes = maxDownloadBytes == null ? 50L * 1024 * 1024 : maxDownloadBytes;
+  }
+
+  @JsonIgnore
+  @Override
+  public String type() {
+    return TYPE;
+  }
+}

@@ -1,0 +1,149 @@
+package io.genbus.worker.openai;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.genbus.config.ConfigLoader;
+import io.genbus.config.OpenAiImagesBackendConfig;
+import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.InputImage;
+import io.genbus.worker.Cancellation;
+import io.genbus.worker.GenerationException;
+import io.genbus.worker.GenerationRequest;
+import io.genbus.worker.GenerationResult;
+import io.genbus.worker.local.LocalRenderer;
+import io.genbus.worker.upstream.FakeUpstream;
+import io.genbus.worker.upstream.FakeUpstream.Reply;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The openai-images backend against a fake OpenAI Images API on loopback. */
+@DisplayName("The openai-images backend")
+class OpenAiImagesGeneratorTest {
+
+  static final byte[] PNG = LocalRenderer.renderPng("from openai", 0, 16);
+  static final String PNG64 = Base64.getEncoder().encodeToString(PNG);
+  static final String ANSWER = "{\"created\":1,\"data\":[{\"b64_json\":\"" + PNG64 + "\"}]}";
+
+  FakeUpstream fake;
+  Vertx vertx;
+
+  @BeforeEach
+  void start() throws Exception {
+    fake = new FakeUpstream();
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    fake.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  OpenAiImagesGenerator generator(String extra) {
+    OpenAiImagesBackendConfig config = (OpenAiImagesBackendConfig) new ConfigLoader(Map.of())
+        .workerFromText("backends:\n  - type: openai-images\n    models: [gpt-image-1]\n    baseUrl: " + fake.baseUrl()
+            + "\n    apiKeys: [sk-one, sk-two]\n    timeoutSeconds: 2\n" + extra.indent(4))
+        .backends().get(0);
+    return new OpenAiImagesGenerator(vertx, config);
+  }
+
+  GenerationResult run(OpenAiImagesGenerator generator, GenerationRequest request) throws Exception {
+    return generator.generate(request, new Cancellation()).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+
+  static GenerationRequest prompt(String text, InputImage... images) {
+    return new GenerationRequest("job-1", "gpt-image-1", text, null, List.of(images));
+  }
+
+  @Test
+  @DisplayName("no input image: POST /v1/images/generations with JSON, b64_json used as is")
+  void generations() throws Exception {
+    fake.then(Reply.json(200, ANSWER));
+    GenerationResult result = run(generator("size: 1024x1024\nquality: high\n"), prompt("a cat"));
+    assertArrayEquals(PNG, result.images().get(0).bytes());
+    assertEquals("image/png", result.images().get(0).mimeType());
+    FakeUpstream.Received call = fake.received.get(0);
+    assertEquals("POST", call.method());
+    assertEquals("/v1/images/generations", call.path());
+    assertEquals("Bearer sk-one", call.headers().get("Authorization"));
+    assertEquals(new JsonObject().put("model", "gpt-image-1").put("prompt", "a cat").put("n", 1)
+        .put("size", "1024x1024").put("quality", "high"), call.json());
+  }
+
+  @Test
+  @DisplayName("input images: POST /v1/images/edits as multipart with image[] files")
+  void edits() throws Exception {
+    fake.then(Reply.json(200, ANSWER));
+    byte[] jpeg = {(byte) 0xff, (byte) 0xd8, 1, 2, 3};
+    byte[] jpeg2 = {(byte) 0xff, (byte) 0xd8, 4, 5};
+    run(generator(""), prompt("make it vivid",
+        new InputImage("image/jpeg", Base64.getEncoder().encodeToString(jpeg), 1, 1),
+        new InputImage("image/jpeg", Base64.getEncoder().encodeToString(jpeg2), 1, 1)));
+    FakeUpstream.Received call = fake.received.get(0);
+    assertEquals("/v1/images/edits", call.path());
+    assertTrue(call.headers().get("Content-Type").startsWith("multipart/form-data"));
+    assertEquals("Bearer sk-one", call.headers().get("Authorization"));
+    assertEquals("gpt-image-1", call.form().get("model"));
+    assertEquals("make it vivid", call.form().get("prompt"));
+    assertEquals(2, call.files().get("image[]").size());
+    assertArrayEquals(jpeg, call.files().get("image[]").get(0).getBytes());
+    assertArrayEquals(jpeg2, call.files().get("image[]").get(1).getBytes());
+    assertEquals("image/jpeg", call.fileTypes().get("image[]/image-0.jpg"));
+  }
+
+  @Test
+  @DisplayName("a url result is downloaded")
+  void urlDownloaded() throws Exception {
+    fake.serve("/files/cat.png", Reply.bytes("image/png", PNG64));
+    fake.then(Reply.json(200, "{\"data\":[{\"url\":\"" + fake.baseUrl() + "/files/cat.png\"}]}"));
+    GenerationResult result = run(generator(""), prompt("a cat"));
+    assertArrayEquals(PNG, result.images().get(0).bytes());
+    assertEquals("GET", fake.received.get(1).method());
+    assertEquals("/files/cat.png", fake.received.get(1).path());
+    assertNull(fake.received.get(1).headers().get("Authorization"), "the key is not sent to the image host");
+  }
+
+  @Test
+  @DisplayName("a url result over maxDownloadBytes is refused")
+  void urlTooLarge() {
+    fake.serve("/files/big.png", Reply.bytes("image/png", PNG64));
+    fake.then(Reply.json(200, "{\"data\":[{\"url\":\"" + fake.baseUrl() + "/files/big.png\"}]}"));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> run(generator("maxDownloadBytes: 10\n"), prompt("a cat")));
+    assertEquals(ErrorCode.UPSTREAM_ERROR, ((GenerationException) e.getCause()).code());
+  }
+
+  @Test
+  @DisplayName("a content policy refusal is content_blocked, final")
+  void contentPolicy() {
+    fake.then(Reply.json(400, "{\"error\":{\"message\":\"Your request was rejected by the safety system.\","
+        + "\"type\":\"image_generation_user_error\",\"code\":\"moderation_blocked\"}}"));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> run(generator(""), prompt("bad")));
+    GenerationException g = (GenerationException) e.getCause();
+    assertEquals(ErrorCode.CONTENT_BLOCKED, g.code());
+    assertFalse(g.toJobError().retryable());
+    assertTrue(g.getMessage().contains("safety system"));
+  }
+
+  @Test
+  @DisplayName("429 then success on the next key")
+  void nextKey() throws Exception {
+    fake.then(Reply.json(429, "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}"), Reply.json(200, ANSWER));
+    run(generator(""), prompt("a cat"));
+    assertEquals(List.of("Bearer sk-one", "Bearer sk-two"),
+        fake.received.stream().map(r -> r.headers().get("Authorization")).toList());
+  }
+}
