@@ -8,8 +8,11 @@ final class BackendChecks {
   }
 
   static List<String> models(String type, List<String> models, List<String> defaults) {
-    if (models == null) {
+    if (models == null && defaults != null) {
       return defaults;
+    }
+    if (models == null) {
+      throw new ConfigException("backend '" + type + "': models must name at least one model");
     }
     List<String> cleaned = models.stream().map(String::trim).filter(m -> !m.isEmpty()).toList();
     if (cleaned.isEmpty()) {

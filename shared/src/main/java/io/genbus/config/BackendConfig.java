@@ -12,9 +12,11 @@ import java.util.List;
 @JsonSubTypes({
     @JsonSubTypes.Type(value = LocalBackendConfig.class, name = LocalBackendConfig.TYPE),
     @JsonSubTypes.Type(value = GeminiBackendConfig.class, name = GeminiBackendConfig.TYPE),
-    @JsonSubTypes.Type(value = OpenAiImagesBackendConfig.class, name = OpenAiImagesBackendConfig.TYPE)
+    @JsonSubTypes.Type(value = OpenAiImagesBackendConfig.class, name = OpenAiImagesBackendConfig.TYPE),
+    @JsonSubTypes.Type(value = OpenAiChatBackendConfig.class, name = OpenAiChatBackendConfig.TYPE)
 })
-public sealed interface BackendConfig permits LocalBackendConfig, GeminiBackendConfig, OpenAiImagesBackendConfig {
+public sealed interface BackendConfig
+    permits LocalBackendConfig, GeminiBackendConfig, OpenAiImagesBackendConfig, OpenAiChatBackendConfig {
 
   /** The backend type, as written in the config. */
   String type();

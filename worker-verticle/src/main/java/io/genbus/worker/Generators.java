@@ -3,7 +3,9 @@ package io.genbus.worker;
 import io.genbus.config.BackendConfig;
 import io.genbus.config.GeminiBackendConfig;
 import io.genbus.config.LocalBackendConfig;
+import io.genbus.config.OpenAiChatBackendConfig;
 import io.genbus.config.OpenAiImagesBackendConfig;
+import io.genbus.worker.openai.OpenAiChatGenerator;
 import io.genbus.worker.gemini.GeminiGenerator;
 import io.genbus.worker.openai.OpenAiImagesGenerator;
 import io.genbus.worker.local.LocalGenerator;
@@ -23,6 +25,9 @@ public final class Generators {
     }
     if (config instanceof OpenAiImagesBackendConfig openai) {
       return new OpenAiImagesGenerator(vertx, openai);
+    }
+    if (config instanceof OpenAiChatBackendConfig chat) {
+      return new OpenAiChatGenerator(vertx, chat);
     }
     throw new IllegalArgumentException("no generator for backend type " + config.type());
   }

@@ -97,7 +97,15 @@ public final class JobRunner {
     if (jobTimeoutMs > 0) {
       rj.timeoutTimer = vertx.setTimer(jobTimeoutMs, id -> timeout(rj));
     }
-    generator.generate(GenerationRequest.of(job), rj.cancellation).onComplete(ar -> finish(rj, ar));
+    GenerationRequest request = GenerationRequest.of(job);
+    Future<GenerationResult> result = generator instanceof StreamingGenerator streaming
+        ? streaming.generate(request, rj.cancellation, text -> {
+          if (!rj.ended && !text.isEmpty()) {
+            send(rj, JobEvent.text(job.id(), info.workerId(), text)); // passed on as it comes
+          }
+        })
+        : generator.generate(request, rj.cancellation);
+    result.onComplete(ar -> finish(rj, ar));
   }
 
   /** Stops a job; false if this runner does not have it. Its slot comes back when the generator gives up. */

@@ -15,7 +15,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -49,7 +48,8 @@ public final class GeminiGenerator implements Generator {
             .putHeader("x-goog-api-key", key)
             .putHeader("Content-Type", "application/json")
             .timeout(upstream.timeoutMs())
-            .sendBuffer(body),
+            .sendBuffer(body)
+            .map(Upstream.Answer::of),
         GeminiGenerator::result, cancellation);
   }
 
@@ -78,8 +78,8 @@ public final class GeminiGenerator implements Generator {
         .put("generationConfig", generationConfig);
   }
 
-  static GenerationResult result(HttpResponse<Buffer> response) {
-    JsonObject body = response.bodyAsJsonObject();
+  static GenerationResult result(Upstream.Answer response) {
+    JsonObject body = response.json();
     if (body == null) {
       throw new GenerationException(ErrorCode.UPSTREAM_ERROR, "Gemini answered with an empty body");
     }

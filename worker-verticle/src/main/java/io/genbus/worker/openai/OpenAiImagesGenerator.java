@@ -15,7 +15,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.multipart.MultipartForm;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -45,16 +44,17 @@ public final class OpenAiImagesGenerator implements Generator {
     return data.compose(this::images).map(images -> new GenerationResult(null, images));
   }
 
-  private Future<HttpResponse<Buffer>> generations(String key, String model, GenerationRequest request) {
+  private Future<Upstream.Answer> generations(String key, String model, GenerationRequest request) {
     JsonObject body = new JsonObject().put("model", model).put("prompt", request.prompt()).put("n", 1);
     body.mergeIn(options());
     return upstream.client().postAbs(upstream.baseUrl() + "/v1/images/generations")
         .bearerTokenAuthentication(key)
         .timeout(upstream.timeoutMs())
-        .sendJsonObject(body);
+        .sendJsonObject(body)
+        .map(Upstream.Answer::of);
   }
 
-  private Future<HttpResponse<Buffer>> edits(String key, String model, GenerationRequest request) {
+  private Future<Upstream.Answer> edits(String key, String model, GenerationRequest request) {
     MultipartForm form = MultipartForm.create().attribute("model", model).attribute("prompt", request.prompt());
     options().forEach(entry -> form.attribute(entry.getKey(), String.valueOf(entry.getValue())));
     List<InputImage> images = request.images();
@@ -65,7 +65,8 @@ public final class OpenAiImagesGenerator implements Generator {
     return upstream.client().postAbs(upstream.baseUrl() + "/v1/images/edits")
         .bearerTokenAuthentication(key)
         .timeout(upstream.timeoutMs())
-        .sendMultipartForm(form);
+        .sendMultipartForm(form)
+        .map(Upstream.Answer::of);
   }
 
   private JsonObject options() {
@@ -82,8 +83,8 @@ public final class OpenAiImagesGenerator implements Generator {
     return options;
   }
 
-  static JsonArray data(HttpResponse<Buffer> response) {
-    JsonArray data = response.bodyAsJsonObject().getJsonArray("data");
+  static JsonArray data(Upstream.Answer response) {
+    JsonArray data = response.json().getJsonArray("data");
     if (data == null || data.isEmpty()) {
       throw new GenerationException(ErrorCode.UPSTREAM_ERROR, "the images API answered with no image");
     }
@@ -99,30 +100,12 @@ public final class OpenAiImagesGenerator implements Generator {
         byte[] bytes = Base64.getDecoder().decode(item.getString("b64_json"));
         images.add(Future.succeededFuture(new GeneratedImage(Upstream.sniffImageType(bytes), bytes)));
       } else if (item.getString("url") != null) {
-        images.add(download(item.getString("url")));
+        images.add(upstream.download(item.getString("url"), config.maxDownloadBytes()));
       } else {
         throw new GenerationException(ErrorCode.UPSTREAM_ERROR, "the images API answered an item with neither b64_json nor url");
       }
     }
     return Future.all(images).map(all -> all.<GeneratedImage>list());
-  }
-
-  private Future<GeneratedImage> download(String url) {
-    return upstream.client().getAbs(url).timeout(upstream.timeoutMs()).send()
-        .recover(err -> Future.failedFuture(new GenerationException(ErrorCode.UPSTREAM_UNAVAILABLE,
-            "the image URL could not be downloaded (" + err.getClass().getSimpleName() + ")")))
-        .map(response -> {
-          if (response.statusCode() != 200) {
-            throw new GenerationException(ErrorCode.UPSTREAM_ERROR, "the image URL answered " + response.statusCode());
-          }
-          Buffer body = response.body();
-          if (body == null || body.length() == 0 || body.length() > config.maxDownloadBytes()) {
-            throw new GenerationException(ErrorCode.UPSTREAM_ERROR, "the downloaded image is empty or over "
-                + config.maxDownloadBytes() + " bytes");
-          }
-          byte[] bytes = body.getBytes();
-          return new GeneratedImage(Upstream.sniffImageType(bytes), bytes);
-        });
   }
 
   @Override

@@ -4,10 +4,13 @@ import io.genbus.config.UpstreamSettings;
 import io.genbus.protocol.ErrorCode;
 import io.genbus.worker.Cancellation;
 import io.genbus.worker.GenerationException;
+import io.genbus.worker.GenerationResult.GeneratedImage;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -36,6 +39,7 @@ public final class Upstream {
 
   private final Vertx vertx;
   private final UpstreamSettings settings;
+  private final HttpClient httpClient;
   private final WebClient client;
   private final KeyPool keys;
   private final String name;
@@ -51,11 +55,17 @@ public final class Upstream {
     if (settings.proxy() != null) {
       options.setProxyOptions(proxy(settings.proxy()));
     }
-    this.client = WebClient.create(vertx, options);
+    this.httpClient = vertx.createHttpClient(options);
+    this.client = WebClient.wrap(httpClient, options);
   }
 
   public WebClient client() {
     return client;
+  }
+
+  /** The underlying client, for answers read as a stream. */
+  public HttpClient httpClient() {
+    return httpClient;
   }
 
   public String baseUrl() {
@@ -68,6 +78,7 @@ public final class Upstream {
 
   public void close() {
     client.close();
+    httpClient.close();
   }
 
   /**
@@ -75,15 +86,15 @@ public final class Upstream {
    * {@code call} sends one request with the given key. A cancelled job completes at once (the call's late
    * answer is dropped), which gives its slot back.
    */
-  public <T> Future<T> call(Function<String, Future<HttpResponse<Buffer>>> call,
-                            Function<HttpResponse<Buffer>, T> onSuccess, Cancellation cancellation) {
+  public <T> Future<T> call(Function<String, Future<Answer>> call,
+                            Function<Answer, T> onSuccess, Cancellation cancellation) {
     Promise<T> result = Promise.promise();
     cancellation.onCancel(() -> result.tryFail(GenerationException.cancelled()));
     attempt(call, onSuccess, result, cancellation, keys.size(), false);
     return result.future();
   }
 
-  private <T> void attempt(Function<String, Future<HttpResponse<Buffer>>> call, Function<HttpResponse<Buffer>, T> onSuccess,
+  private <T> void attempt(Function<String, Future<Answer>> call, Function<Answer, T> onSuccess,
                            Promise<T> result, Cancellation cancellation, int keysLeft, boolean retried) {
     if (cancellation.isCancelled()) {
       return;
@@ -96,11 +107,11 @@ public final class Upstream {
     }
     call.apply(key).onComplete(ar -> {
       if (ar.failed()) {
-        result.tryFail(transportFailure(ar.cause()));
+        result.tryFail(ar.cause() instanceof GenerationException g ? g : transportFailure(ar.cause()));
         return;
       }
-      HttpResponse<Buffer> response = ar.result();
-      int status = response.statusCode();
+      Answer response = ar.result();
+      int status = response.status();
       if (status / 100 == 2) {
         try {
           result.tryComplete(onSuccess.apply(response));
@@ -129,7 +140,7 @@ public final class Upstream {
   }
 
   /** A 4xx other than 401/403/429: content policy answers become content_blocked, the rest are final errors. */
-  private GenerationException clientError(int status, HttpResponse<Buffer> response) {
+  private GenerationException clientError(int status, Answer response) {
     JsonObject error = errorObject(response);
     String code = error == null ? "" : String.valueOf(error.getValue("code", "")) + " " + error.getString("type", "");
     String text = message(response);
@@ -147,7 +158,7 @@ public final class Upstream {
   }
 
   /** Google's {@code RetryInfo.retryDelay} ("37s"), or a Retry-After header, or a minute. */
-  static long retryDelayMs(HttpResponse<Buffer> response) {
+  static long retryDelayMs(Answer response) {
     JsonObject error = errorObject(response);
     if (error != null && error.getValue("details") instanceof JsonArray details) {
       for (Object d : details) {
@@ -163,14 +174,14 @@ public final class Upstream {
         }
       }
     }
-    String retryAfter = response.getHeader("Retry-After");
+    String retryAfter = response.headers().get("Retry-After");
     if (retryAfter != null && retryAfter.matches("\\d+")) {
       return Long.parseLong(retryAfter) * 1000;
     }
     return DEFAULT_REST_MS;
   }
 
-  static JsonObject errorObject(HttpResponse<Buffer> response) {
+  static JsonObject errorObject(Answer response) {
     try {
       Buffer body = response.body();
       if (body == null) {
@@ -184,10 +195,10 @@ public final class Upstream {
   }
 
   /** The upstream's own error message, shortened; the body is never echoed whole. */
-  static String message(HttpResponse<Buffer> response) {
+  static String message(Answer response) {
     JsonObject error = errorObject(response);
     String text = error != null && error.getString("message") != null ? error.getString("message")
-        : response.statusMessage();
+        : "HTTP " + response.status();
     return text.length() > 300 ? text.substring(0, 300) + "…" : text;
   }
 
@@ -209,6 +220,38 @@ public final class Upstream {
       }
     }
     return options;
+  }
+
+  /**
+   * One upstream answer: status, headers, and the body (for a streamed answer, null; {@code value} then holds
+   * what was read from the stream).
+   */
+  public record Answer(int status, MultiMap headers, Buffer body, Object value) {
+    public static Answer of(HttpResponse<Buffer> response) {
+      return new Answer(response.statusCode(), response.headers(), response.body(), null);
+    }
+
+    public JsonObject json() {
+      return new JsonObject(body);
+    }
+  }
+
+  /** Downloads an image an upstream linked to: at most {@code maxBytes}, within the timeout, without the API key. */
+  public Future<GeneratedImage> download(String url, long maxBytes) {
+    return client.getAbs(url).timeout(timeoutMs()).send()
+        .recover(err -> Future.failedFuture(new GenerationException(ErrorCode.UPSTREAM_UNAVAILABLE,
+            "the image URL could not be downloaded (" + err.getClass().getSimpleName() + ")")))
+        .map(response -> {
+          if (response.statusCode() != 200) {
+            throw new GenerationException(ErrorCode.UPSTREAM_ERROR, "the image URL answered " + response.statusCode());
+          }
+          Buffer body = response.body();
+          if (body == null || body.length() == 0 || body.length() > maxBytes) {
+            throw new GenerationException(ErrorCode.UPSTREAM_ERROR, "the downloaded image is empty or over " + maxBytes + " bytes");
+          }
+          byte[] bytes = body.getBytes();
+          return new GeneratedImage(sniffImageType(bytes), bytes);
+        });
   }
 
   /** The media type of image bytes, from their first bytes. */
