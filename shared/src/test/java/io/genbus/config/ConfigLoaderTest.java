@@ -172,6 +172,29 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("backends: ${VAR} takes keys from the environment; a missing variable or key is named")
+  void backends() {
+    ConfigLoader loader = new ConfigLoader(Map.of("GEMINI_API_KEY", "g-123"));
+    GeminiBackendConfig gemini = (GeminiBackendConfig) loader.workerFromText(
+        "backends:\n  - {type: gemini, apiKeys: [\"${GEMINI_API_KEY}\"], imageSize: 2K}\n").backends().get(0);
+    assertEquals(List.of("g-123"), gemini.apiKeys());
+    assertEquals(List.of("gemini-3-pro-image-preview"), gemini.models());
+    assertEquals("https://generativelanguage.googleapis.com", gemini.baseUrl());
+    ConfigException missing = assertThrows(ConfigException.class, () -> loader.workerFromText(
+        "backends:\n  - {type: gemini, apiKeys: [\"${NOT_SET_ANYWHERE}\"]}\n"));
+    assertTrue(missing.getMessage().contains("NOT_SET_ANYWHERE"), missing.getMessage());
+    ConfigException noKey = assertThrows(ConfigException.class, () -> loader.workerFromText(
+        "backends:\n  - {type: openai-images}\n"));
+    assertTrue(noKey.getMessage().contains("apiKeys"), noKey.getMessage());
+    ConfigException noUrl = assertThrows(ConfigException.class, () -> loader.workerFromText(
+        "backends:\n  - {type: openai-chat, models: [m], apiKeys: [k]}\n"));
+    assertTrue(noUrl.getMessage().contains("baseUrl"), noUrl.getMessage());
+    ConfigException proxy = assertThrows(ConfigException.class, () -> loader.workerFromText(
+        "backends:\n  - {type: gemini, apiKeys: [k], proxy: 'ftp://x'}\n"));
+    assertTrue(proxy.getMessage().contains("proxy"), proxy.getMessage());
+  }
+
+  @Test
   @DisplayName("env names follow the keys")
   void envNames() {
     assertEquals("GENBUS_API_KEEP_ALIVE_SECONDS", ConfigLoader.envName("api", "keepAliveSeconds"));
