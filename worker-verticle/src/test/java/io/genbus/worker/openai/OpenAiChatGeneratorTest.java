@@ -128,4 +128,25 @@ class OpenAiChatGeneratorTest {
     MarkdownImages plain = new MarkdownImages();
     assertEquals("no images here", plain.feed("no images here") + plain.finish());
   }
+
+  @Test
+  @DisplayName("429 then the next key; malformed stream data is a clear error")
+  void failures() throws Exception {
+    OpenAiChatGenerator generator = new OpenAiChatGenerator(vertx, (OpenAiChatBackendConfig) new ConfigLoader(Map.of())
+        .workerFromText("backends:\n  - {type: openai-chat, models: [m], baseUrl: '" + fake.baseUrl() + "', apiKeys: [k1, k2]}\n")
+        .backends().get(0));
+    fake.then(Reply.json(429, "{\"error\":{\"message\":\"slow down\"}}"),
+        new Reply(200, sse("![x](data:image/png;base64," + PNG64 + ")"), 0, Map.of("Content-Type", "text/event-stream")));
+    GenerationResult ok = generator.generate(new GenerationRequest("j", "m", "a cat", null, List.of()), new Cancellation())
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(1, ok.images().size());
+    assertEquals(List.of("Bearer k1", "Bearer k2"), fake.received.stream().map(r -> r.headers().get("Authorization")).toList());
+
+    fake.then(new Reply(200, "data: {not json\n\n", 0, Map.of("Content-Type", "text/event-stream")));
+    var failed = generator.generate(new GenerationRequest("j2", "m", "a cat", null, List.of()), new Cancellation())
+        .toCompletionStage().toCompletableFuture();
+    java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+        java.util.concurrent.ExecutionException.class, () -> failed.get(10, TimeUnit.SECONDS));
+    assertTrue(e.getCause().getMessage().contains("malformed JSON"), e.getCause().getMessage());
+  }
 }

@@ -146,4 +146,21 @@ class OpenAiImagesGeneratorTest {
     assertEquals(List.of("Bearer sk-one", "Bearer sk-two"),
         fake.received.stream().map(r -> r.headers().get("Authorization")).toList());
   }
+
+  @Test
+  @DisplayName("503 is retried once; a timeout and malformed JSON are clear errors")
+  void failures() throws Exception {
+    fake.then(Reply.json(503, "{\"error\":{\"message\":\"busy\"}}"), Reply.json(200, ANSWER));
+    assertEquals(1, run(generator(""), prompt("a cat")).images().size());
+    assertEquals(2, fake.received.size());
+
+    fake.then(Reply.never());
+    ExecutionException timeout = assertThrows(ExecutionException.class, () -> run(generator("timeoutSeconds: 1\n"), prompt("slow")));
+    assertEquals(ErrorCode.UPSTREAM_TIMEOUT, ((GenerationException) timeout.getCause()).code());
+
+    fake.then(Reply.json(200, "{\"data\": [ {"));
+    ExecutionException malformed = assertThrows(ExecutionException.class, () -> run(generator(""), prompt("broken")));
+    assertEquals(ErrorCode.UPSTREAM_ERROR, ((GenerationException) malformed.getCause()).code());
+    assertTrue(malformed.getCause().getMessage().contains("malformed JSON"));
+  }
 }
