@@ -9,6 +9,9 @@ import io.genbus.api.images.ImagesHandler;
 import io.genbus.api.jobs.JobDispatcher;
 import io.genbus.api.jobs.WorkerDirectory;
 import io.genbus.api.models.ModelsHandler;
+import io.genbus.api.observability.HealthHandler;
+import io.genbus.api.observability.JobMetrics;
+import io.genbus.api.observability.RequestIds;
 import io.genbus.api.status.StatusHandler;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
@@ -18,6 +21,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -30,21 +35,23 @@ public final class ApiVerticle extends VerticleBase {
   private final ApiConfig config;
   private final String nodeId;
   private final Membership membership;
+  private final PrometheusMeterRegistry metrics;
   private WorkerDirectory directory;
   private JobDispatcher dispatcher;
   private HttpServer server;
 
-  public ApiVerticle(ApiConfig config, String nodeId, Membership membership) {
+  public ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics) {
     this.config = config;
     this.nodeId = nodeId;
     this.membership = membership;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     directory = new WorkerDirectory(vertx, membership, config.dispatch().strategy());
     dispatcher = new JobDispatcher(vertx, Addresses.apiEvents(nodeId, UUID.randomUUID().toString()), config,
-        directory);
+        directory, new JobMetrics(metrics));
     // Hazelcast calls back on its own thread: hop onto this verticle's event loop.
     membership.onNodeLeft(node -> context.runOnContext(v -> {
       directory.nodeLeft(node);
@@ -80,7 +87,13 @@ public final class ApiVerticle extends VerticleBase {
     StatusHandler status = new StatusHandler(nodeId, membership, directory, dispatcher);
     ImageStore imageStore = new ImageStore(vertx, config.images().ttlSeconds() * 1000L);
     ImageOutput imageOutput = new ImageOutput(config.images().output(), imageStore);
+    HealthHandler health = new HealthHandler(nodeId, membership, directory);
     Router router = Router.router(vertx);
+    router.route().handler(new RequestIds());
+    // Operations endpoints: no key, as load balancers and Prometheus expect.
+    router.get("/health/live").handler(health::live);
+    router.get("/health/ready").handler(health::ready);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
     // Stored images need no key: their unguessable names are the permission (see ImagesHandler).
     router.get("/v1/images/:file").handler(new ImagesHandler(imageStore)::handle);
     router.route("/v1/*").handler(new ApiKeyAuth(config.keys()));

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class WorkerProcessesIT {
 
   static final String MODEL = "proc-model";
-  static final Pattern READY = Pattern.compile("worker ([0-9a-f-]+)/0 ready");
+  static final Pattern READY = Pattern.compile("worker ([0-9a-f-]+)\\\\?/0 ready");
 
   static TestCluster cluster;
   static String clusterName;
@@ -82,11 +82,13 @@ class WorkerProcessesIT {
     return startWorker(name, "worker.yaml");
   }
 
-  static WorkerProcess startWorker(String name, String config) throws Exception {
+  static WorkerProcess startWorker(String name, String config, String... more) throws Exception {
     Path log = dir.resolve(name + ".log");
-    Process process = new ProcessBuilder("java", "-Djava.awt.headless=true", "-Xmx256m",
+    List<String> command = new ArrayList<>(List.of("java", "-Djava.awt.headless=true", "-Xmx256m",
         "-jar", System.getProperty("genbus.workerJar"),
-        "--config", dir.resolve(config).toString(), "--cluster-name", clusterName)
+        "--config", dir.resolve(config).toString(), "--cluster-name", clusterName));
+    command.addAll(List.of(more));
+    Process process = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .start();
@@ -171,7 +173,8 @@ class WorkerProcessesIT {
   @Test
   @DisplayName("SIGTERM drains a worker: its running job finishes, then it leaves and exits")
   void sigtermDrains() throws Exception {
-    WorkerProcess drained = startWorker("drained", "drain.yaml"); // the only worker of drain-model
+    // the only worker of drain-model; its logs are JSON, one object a line
+    WorkerProcess drained = startWorker("drained", "drain.yaml", "--log-format", "json");
     eventually(Duration.ofSeconds(10), "worker known", () -> workers("drain-model").size() == 1);
     CompletableFuture<Http.Response> request = CompletableFuture.supplyAsync(
         () -> chat(api, chatBody("drain-model", "finish me", false)), clients);
@@ -181,7 +184,9 @@ class WorkerProcessesIT {
     Http.Response response = request.get(30, TimeUnit.SECONDS);
     assertEquals(200, response.status(), response.body());
     assertTrue(drained.process().waitFor(30, TimeUnit.SECONDS), "the worker did not exit");
-    assertTrue(read(drained.log()).contains("draining"), read(drained.log()));
+    List<JsonObject> lines = read(drained.log()).lines().filter(l -> l.startsWith("{")).map(JsonObject::new).toList();
+    assertTrue(lines.stream().anyMatch(l -> l.getString("formattedMessage", "").contains("draining")
+        && l.getString("level").equals("INFO")), read(drained.log()));
     eventually(Duration.ofSeconds(5), "gone from the status", () -> workers("drain-model").isEmpty());
     assertFalse(drained.process().isAlive());
   }

@@ -5,6 +5,10 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.NetworkConfig;
 import io.genbus.protocol.RecordCodec;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -22,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * the protocol's codecs registered, and (for real processes) a shutdown hook that closes Vert.x so the
  * node leaves the cluster at once on Ctrl-C or SIGTERM.
  */
-public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager) {
+public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, PrometheusMeterRegistry metrics) {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
 
@@ -41,13 +45,17 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager) {
     if (options.publicHost() != null) {
       eventBus.setClusterPublicHost(options.publicHost());
     }
+    // One Prometheus registry per node: Vert.x's own HTTP and event-bus metrics, and genbus's.
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     return Vertx.builder()
-        .with(new VertxOptions().setEventBusOptions(eventBus))
+        .with(new VertxOptions().setEventBusOptions(eventBus)
+            .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(metrics))
         .withClusterManager(clusterManager)
         .buildClustered()
         .map(vertx -> {
           RecordCodec.registerAll(vertx.eventBus());
-          return new ClusterNode(vertx, clusterManager);
+          return new ClusterNode(vertx, clusterManager, metrics);
         });
   }
 

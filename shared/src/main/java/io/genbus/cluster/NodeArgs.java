@@ -10,7 +10,7 @@ import java.util.Map;
  * The command line of a node ({@code --config FILE --cluster FILE --host H --public-host H --members A,B
  * --cluster-name N}); the cluster flags fall back to {@code GENBUS_CLUSTER_*} environment variables.
  */
-public record NodeArgs(Path config, ClusterOptions cluster) {
+public record NodeArgs(Path config, ClusterOptions cluster, boolean jsonLogs) {
 
   public static final String USAGE = """
       options:
@@ -19,7 +19,8 @@ public record NodeArgs(Path config, ClusterOptions cluster) {
         --host ADDRESS       address this node binds for the cluster     (env GENBUS_CLUSTER_HOST)
         --public-host ADDR   address other nodes reach this node at      (env GENBUS_CLUSTER_PUBLIC_HOST)
         --members A,B        cluster members to join, host or host:port  (env GENBUS_CLUSTER_MEMBERS)
-        --cluster-name NAME  only nodes with the same name join          (env GENBUS_CLUSTER_NAME)""";
+        --cluster-name NAME  only nodes with the same name join          (env GENBUS_CLUSTER_NAME)
+        --log-format FORMAT  text (default) or json, one object a line   (env GENBUS_LOG_FORMAT)""";
 
   public static NodeArgs parse(String[] args, Map<String, String> env) {
     Path config = null;
@@ -28,12 +29,13 @@ public record NodeArgs(Path config, ClusterOptions cluster) {
     String publicHost = env.get("GENBUS_CLUSTER_PUBLIC_HOST");
     String members = env.get("GENBUS_CLUSTER_MEMBERS");
     String name = env.get("GENBUS_CLUSTER_NAME");
+    String logFormat = env.getOrDefault("GENBUS_LOG_FORMAT", "text");
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("-h") || flag.equals("--help")) {
         throw new IllegalArgumentException(USAGE);
       }
-      if (!List.of("--config", "--cluster", "--host", "--public-host", "--members", "--cluster-name").contains(flag)) {
+      if (!List.of("--config", "--cluster", "--host", "--public-host", "--members", "--cluster-name", "--log-format").contains(flag)) {
         throw new IllegalArgumentException("unknown option " + flag + "\n" + USAGE);
       }
       if (i + 1 >= args.length) {
@@ -47,13 +49,17 @@ public record NodeArgs(Path config, ClusterOptions cluster) {
         case "--public-host" -> publicHost = value;
         case "--members" -> members = value;
         case "--cluster-name" -> name = value;
+        case "--log-format" -> logFormat = value;
         default -> throw new IllegalArgumentException("unknown option " + flag + "\n" + USAGE);
       }
     }
     List<String> memberList = members == null ? List.of()
         : Arrays.stream(members.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    if (!logFormat.equals("text") && !logFormat.equals("json")) {
+      throw new IllegalArgumentException("--log-format must be text or json, not '" + logFormat + "'");
+    }
     return new NodeArgs(config, new ClusterOptions(clusterXml, blankToNull(name), blankToNull(host),
-        blankToNull(publicHost), memberList));
+        blankToNull(publicHost), memberList), logFormat.equals("json"));
   }
 
   private static Path existing(String file) {

@@ -6,6 +6,9 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.ToLongFunction;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.core.joran.spi.JoranException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +24,19 @@ public final class NodeMain {
   private NodeMain() {
   }
 
+  /** Switches Logback to one JSON object a line (logback-json.xml), for log collectors. */
+  static void jsonLogs() {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    context.reset();
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    try {
+      configurator.doConfigure(NodeMain.class.getResource("/logback-json.xml"));
+    } catch (JoranException e) {
+      throw new IllegalStateException("cannot switch to JSON logs: " + e.getMessage(), e);
+    }
+  }
+
   /**
    * @param kind          "api" or "worker", for messages
    * @param readConfig    reads this node's section of the config file (null = defaults)
@@ -34,6 +50,9 @@ public final class NodeMain {
     try {
       nodeArgs = NodeArgs.parse(args, System.getenv());
       config = readConfig.apply(ConfigLoader.fromEnvironment(), nodeArgs.config());
+      if (nodeArgs.jsonLogs()) {
+        jsonLogs();
+      }
     } catch (RuntimeException e) {
       System.err.println("genbus " + kind + ": " + e.getMessage());
       System.exit(2);

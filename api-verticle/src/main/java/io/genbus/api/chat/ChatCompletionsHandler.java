@@ -5,6 +5,7 @@ import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageOutput;
 import io.genbus.api.images.InputImageConverter;
 import io.genbus.api.jobs.JobDispatcher;
+import io.genbus.api.observability.RequestIds;
 import io.genbus.api.jobs.WorkerDirectory;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.ErrorCode;
@@ -86,6 +87,7 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
       return; // the client left while its images were converted
     }
     String jobId = newJobId();
+    ctx.put(RequestIds.JOB_ID, jobId);
     long now = System.currentTimeMillis();
     Job job = new Job(jobId, request.model(), request.prompt(), request.seed(), dispatcher.eventsAddress(), now, images);
     ChatChunks chunks = new ChatChunks("chatcmpl-" + jobId, now / 1000, request.model());

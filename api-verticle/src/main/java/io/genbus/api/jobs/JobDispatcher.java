@@ -1,5 +1,6 @@
 package io.genbus.api.jobs;
 
+import io.genbus.api.observability.JobMetrics;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.CancelJob;
@@ -49,8 +50,12 @@ public final class JobDispatcher {
   private final Map<String, Long> modelLastServed = new HashMap<>();
   private long watchdog;
 
-  public JobDispatcher(Vertx vertx, String eventsAddress, ApiConfig config, WorkerDirectory directory) {
+  private final JobMetrics metrics;
+
+  public JobDispatcher(Vertx vertx, String eventsAddress, ApiConfig config, WorkerDirectory directory,
+                       JobMetrics metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.eventsAddress = eventsAddress;
     this.config = config;
     this.directory = directory;
@@ -104,6 +109,7 @@ public final class JobDispatcher {
     if (t == null) {
       return;
     }
+    metrics.ended(t.model(), "cancelled");
     if (t.state == TrackedJob.State.QUEUED) {
       queue(t.model()).remove(t);
     } else {
@@ -147,7 +153,11 @@ public final class JobDispatcher {
   }
 
   private ModelQueue queue(String model) {
-    return queues.computeIfAbsent(model, m -> new ModelQueue());
+    return queues.computeIfAbsent(model, m -> {
+      ModelQueue q = new ModelQueue();
+      metrics.watchQueue(m, q, ModelQueue::size);
+      return q;
+    });
   }
 
   /** Sends waiting jobs of {@code model} to workers with free slots, in order, while there are both. */
@@ -170,6 +180,9 @@ public final class JobDispatcher {
     t.nodeId = worker.info().nodeId();
     t.controlAddress = worker.info().controlAddress();
     t.attempts++;
+    if (t.attempts == 1) {
+      metrics.waited(t.model(), System.currentTimeMillis() - t.admittedAt);
+    }
     t.tried.add(worker.id());
     t.output = false;
     t.sentAt = t.lastHeard = System.currentTimeMillis();
@@ -235,6 +248,8 @@ public final class JobDispatcher {
       }
       case DONE -> {
         queue(t.model()).recordRun(System.currentTimeMillis() - t.sentAt);
+        metrics.generated(t.model(), System.currentTimeMillis() - t.sentAt);
+        metrics.ended(t.model(), "done");
         finish(t);
         t.listener.onDone();
       }
@@ -293,11 +308,13 @@ public final class JobDispatcher {
       sendCancel(t, message); // a worker may still be busy with it (e.g. this node is stopping)
     }
     finish(t);
+    metrics.ended(t.model(), code.code());
     t.listener.onError(code, message);
   }
 
   private void checkTimes() {
     long now = System.currentTimeMillis();
+    metrics.workers(directory.allWorkers());
     long lostMs = config.workerLostSeconds() * 1000L;
     long maxWaitMs = config.queue().maxWaitSeconds() * 1000L;
     for (TrackedJob t : List.copyOf(jobs.values())) {

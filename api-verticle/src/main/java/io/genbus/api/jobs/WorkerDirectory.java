@@ -89,6 +89,15 @@ public final class WorkerDirectory {
     return byModel.containsKey(model);
   }
 
+  public java.util.Collection<WorkerSlot> allWorkers() {
+    return workers.values();
+  }
+
+  /** True once the node has seen at least one live worker. */
+  public boolean hasWorkers() {
+    return !workers.isEmpty();
+  }
+
   public List<WorkerSlot> workers(String model) {
     return byModel.getOrDefault(model, List.of());
   }

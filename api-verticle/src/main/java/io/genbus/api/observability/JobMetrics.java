@@ -1,0 +1,65 @@
+package io.genbus.api.observability;
+
+import io.genbus.api.jobs.WorkerSlot;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * genbus's own meters, beside Vert.x's HTTP and event-bus ones, in the node's Prometheus registry:
+ * {@code genbus_queue_depth{model}}, {@code genbus_jobs_total{model,outcome}},
+ * {@code genbus_queue_wait_seconds{model}} and {@code genbus_generation_seconds{model}} (histograms), and
+ * {@code genbus_worker_slots{worker,node,backend,state}} with state {@code busy} or {@code free}.
+ */
+public final class JobMetrics {
+
+  private final MeterRegistry registry;
+  private final MultiGauge slots;
+
+  public JobMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.slots = MultiGauge.builder("genbus.worker.slots")
+        .description("Slots of each worker backend, busy or free, as this API node sees them")
+        .register(registry);
+  }
+
+  public <T> void watchQueue(String model, T queue, java.util.function.ToDoubleFunction<T> depth) {
+    Gauge.builder("genbus.queue.depth", queue, depth)
+        .description("Jobs waiting for a slot on this API node")
+        .tag("model", model)
+        .register(registry);
+  }
+
+  public void waited(String model, long ms) {
+    Timer.builder("genbus.queue.wait").description("Time from admission to the first dispatch")
+        .tag("model", model).publishPercentileHistogram().register(registry).record(Duration.ofMillis(ms));
+  }
+
+  public void generated(String model, long ms) {
+    Timer.builder("genbus.generation").description("Time from dispatch to the worker's DONE")
+        .tag("model", model).publishPercentileHistogram().register(registry).record(Duration.ofMillis(ms));
+  }
+
+  /** {@code outcome}: done, cancelled, or the error code. */
+  public void ended(String model, String outcome) {
+    Counter.builder("genbus.jobs").description("Jobs ended, by outcome")
+        .tags("model", model, "outcome", outcome).register(registry).increment();
+  }
+
+  public void workers(Collection<WorkerSlot> workers) {
+    List<MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
+    for (WorkerSlot w : workers) {
+      Tags tags = Tags.of("worker", w.id(), "node", w.info().nodeId(), "backend", w.info().backend());
+      rows.add(MultiGauge.Row.of(tags.and("state", "busy"), (Supplier<Number>) () -> Math.min(w.busy(), w.info().concurrency())));
+      rows.add(MultiGauge.Row.of(tags.and("state", "free"), (Supplier<Number>) w::free));
+    }
+    slots.register(rows, true);
+  }
+}
