@@ -12,6 +12,7 @@ import io.genbus.api.models.ModelsHandler;
 import io.genbus.api.observability.HealthHandler;
 import io.genbus.api.observability.JobMetrics;
 import io.genbus.api.observability.RequestIds;
+import io.genbus.api.status.DashboardHandler;
 import io.genbus.api.status.StatusHandler;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
@@ -94,6 +95,9 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/health/live").handler(health::live);
     router.get("/health/ready").handler(health::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
+    DashboardHandler dashboard = new DashboardHandler();
+    router.get("/").handler(dashboard::handle);
+    router.get("/dashboard").handler(dashboard::handle);
     // Stored images need no key: their unguessable names are the permission (see ImagesHandler).
     router.get("/v1/images/:file").handler(new ImagesHandler(imageStore)::handle);
     router.route("/v1/*").handler(new ApiKeyAuth(config.keys()));

@@ -48,6 +48,14 @@ public final class JobDispatcher {
   private final Map<String, TrackedJob> jobs = new HashMap<>();
   private final Map<String, ModelQueue> queues = new HashMap<>();
   private final Map<String, Long> modelLastServed = new HashMap<>();
+  /** The last jobs that ended here, newest first, for the status page. */
+  private final java.util.ArrayDeque<RecentJob> recent = new java.util.ArrayDeque<>();
+  static final int RECENT = 50;
+
+  /** A job that ended: what the dashboard lists. */
+  public record RecentJob(String id, String model, String outcome, long endedAt, long waitedMs, long ranMs,
+                          String workerId, int attempts) {
+  }
   private long watchdog;
 
   private final JobMetrics metrics;
@@ -110,6 +118,7 @@ public final class JobDispatcher {
       return;
     }
     metrics.ended(t.model(), "cancelled");
+    remember(t, "cancelled");
     if (t.state == TrackedJob.State.QUEUED) {
       queue(t.model()).remove(t);
     } else {
@@ -136,6 +145,21 @@ public final class JobDispatcher {
     return (int) jobs.values().stream()
         .filter(t -> t.state != TrackedJob.State.QUEUED && t.model().equals(model))
         .count();
+  }
+
+  /** The last jobs that ended on this node, newest first. */
+  public List<RecentJob> recentJobs() {
+    return List.copyOf(recent);
+  }
+
+  private void remember(TrackedJob t, String outcome) {
+    long now = System.currentTimeMillis();
+    long sent = t.sentAt == 0 ? now : t.sentAt;
+    recent.addFirst(new RecentJob(t.id(), t.model(), outcome, now, sent - t.admittedAt, t.sentAt == 0 ? 0 : now - t.sentAt,
+        t.workerId, t.attempts));
+    while (recent.size() > RECENT) {
+      recent.removeLast();
+    }
   }
 
   /** Every model this node has a line for, served or not. */
@@ -250,6 +274,7 @@ public final class JobDispatcher {
         queue(t.model()).recordRun(System.currentTimeMillis() - t.sentAt);
         metrics.generated(t.model(), System.currentTimeMillis() - t.sentAt);
         metrics.ended(t.model(), "done");
+        remember(t, "done");
         finish(t);
         t.listener.onDone();
       }
@@ -309,6 +334,7 @@ public final class JobDispatcher {
     }
     finish(t);
     metrics.ended(t.model(), code.code());
+    remember(t, code.code());
     t.listener.onError(code, message);
   }
 

@@ -11,7 +11,7 @@ import java.util.TreeSet;
 
 /**
  * {@code GET /v1/status}: per model, the jobs waiting and running on this API node, the slots of the
- * cluster and each worker's load; and the cluster's nodes.
+ * cluster and each worker's load; the cluster's nodes; and the last jobs that ended on this node.
  */
 public final class StatusHandler {
 
@@ -54,10 +54,14 @@ public final class StatusHandler {
           .put("busySlots", busy)
           .put("workers", workers));
     }
+    JsonArray recent = new JsonArray();
+    dispatcher.recentJobs().forEach(j -> recent.add(JsonObject.mapFrom(j)));
     JsonObject body = new JsonObject()
         .put("node", nodeId)
+        .put("time", System.currentTimeMillis())
         .put("nodes", new JsonArray(new TreeSet<>(membership.nodes()).stream().toList()))
-        .put("models", byModel);
+        .put("models", byModel)
+        .put("recentJobs", recent);
     ctx.response().putHeader("Content-Type", "application/json").end(body.encodePrettily());
   }
 }
