@@ -93,7 +93,7 @@ public final class JobRunner {
     counters.started(jobs.size(), info.concurrency());
     message.reply(new JobAccepted(job.id(), info.workerId(), info.controlAddress()));
     onLoadChange.run();
-    send(rj, JobEvent.progress(job.id(), info.workerId(), "running", 0));
+    // JobAccepted already says it runs; PROGRESS follows as the heartbeat, every heartbeatSeconds.
     if (jobTimeoutMs > 0) {
       rj.timeoutTimer = vertx.setTimer(jobTimeoutMs, id -> timeout(rj));
     }

@@ -60,7 +60,7 @@ class WorkerVerticleTest {
     vertx.eventBus().<WorkerLoad>consumer(Addresses.WORKERS_LOAD, msg -> loads.add(msg.body()));
     WorkerConfig config = new ConfigLoader(Map.of()).workerFromText("""
         heartbeatSeconds: 1
-        jobTimeoutSeconds: 1
+        jobTimeoutSeconds: 2
         drainSeconds: 5
         backends:
           - {type: local, models: [fast], concurrency: 1, size: 32, delayMs: 0}
@@ -121,7 +121,6 @@ class WorkerVerticleTest {
     JobAccepted accepted = submit("j1", "fast", REPLY);
     assertEquals(Addresses.workerControl(NODE), accepted.controlAddress());
     assertEquals(workerOf("fast"), accepted.workerId());
-    assertEquals(JobEvent.Type.PROGRESS, next().type());
     JobEvent image = next();
     assertEquals(JobEvent.Type.IMAGE, image.type());
     assertEquals("image/png", image.mimeType());
@@ -162,7 +161,7 @@ class WorkerVerticleTest {
   @DisplayName("a cancel stops a running job and frees its slot; no DONE follows")
   void cancelRunning() throws Exception {
     submit("r", "slow", REPLY);
-    nextOf("r", JobEvent.Type.PROGRESS);
+    assertEquals(1, stats().running());
     Boolean found = await(vertx.eventBus().<Boolean>request(Addresses.workerControl(NODE),
         new CancelJob("r", "client disconnected"))).body();
     assertTrue(found);
@@ -183,7 +182,7 @@ class WorkerVerticleTest {
     long ms = (System.nanoTime() - start) / 1_000_000;
     assertEquals(ErrorCode.JOB_TIMEOUT.code(), error.error().code());
     assertFalse(error.error().retryable());
-    assertTrue(ms >= 900 && ms < 2500, "timed out after " + ms + " ms");
+    assertTrue(ms >= 1900 && ms < 3000, "timed out after " + ms + " ms");
     assertEquals(0, stats().running());
     submit("next", "glacial", REPLY);
   }
@@ -206,7 +205,7 @@ class WorkerVerticleTest {
   @Test
   @DisplayName("stops a job whose API verticle is gone (no handler for its events)")
   void apiGone() throws Exception {
-    submit("orphan", "slow", "nobody.listens.here");
+    submit("orphan", "glacial", "nobody.listens.here"); // its first heartbeat finds no handler
     long deadline = System.currentTimeMillis() + 5000;
     while (stats().cancelled() == 0 && System.currentTimeMillis() < deadline) {
       Thread.sleep(20);
@@ -221,7 +220,7 @@ class WorkerVerticleTest {
     String forgetful = "test.forgetful." + UUID.randomUUID();
     vertx.eventBus().<JobEvent>consumer(forgetful,
         (Message<JobEvent> msg) -> msg.fail(ErrorCode.UNKNOWN_JOB.status(), ErrorCode.UNKNOWN_JOB.code()));
-    submit("forgotten", "slow", forgetful);
+    submit("forgotten", "glacial", forgetful);
     long deadline = System.currentTimeMillis() + 5000;
     while (stats().cancelled() == 0 && System.currentTimeMillis() < deadline) {
       Thread.sleep(20);

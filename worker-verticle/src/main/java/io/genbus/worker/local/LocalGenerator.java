@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 
 /**
@@ -33,8 +34,18 @@ public final class LocalGenerator implements Generator {
     ImageIO.setUseCache(false);
   }
 
+  /** Rendering is deterministic, so the same prompt, seed and size can be answered from memory. */
+  private static final int CACHE_SIZE = 64;
+
   private final Vertx vertx;
   private final LocalBackendConfig config;
+  private final Map<String, byte[]> rendered = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(CACHE_SIZE, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+          return size() > CACHE_SIZE;
+        }
+      });
 
   public LocalGenerator(Vertx vertx, LocalBackendConfig config) {
     this.vertx = vertx;
@@ -65,7 +76,8 @@ public final class LocalGenerator implements Generator {
     }
     long seed = request.seed() == null ? 0L : request.seed();
     if (request.images().isEmpty()) {
-      byte[] png = LocalRenderer.renderPng(request.prompt(), seed, config.size());
+      String key = seed + "/" + config.size() + "/" + request.prompt();
+      byte[] png = rendered.computeIfAbsent(key, k -> LocalRenderer.renderPng(request.prompt(), seed, config.size()));
       return new GenerationResult(null, List.of(new GeneratedImage("image/png", png)));
     }
     List<GeneratedImage> edited = new ArrayList<>();
