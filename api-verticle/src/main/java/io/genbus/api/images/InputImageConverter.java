@@ -2,10 +2,9 @@ package io.genbus.api.images;
 
 import io.genbus.api.errors.ApiException;
 import io.genbus.config.ImagesConfig;
+import io.genbus.imaging.Rgb;
 import io.genbus.protocol.ErrorCode;
 import io.genbus.protocol.InputImage;
-import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -115,7 +114,7 @@ public final class InputImageConverter {
   }
 
   private InputImage toJpeg(ImagePart part, BufferedImage image) {
-    BufferedImage flat = onWhite(image);
+    BufferedImage flat = Rgb.onWhite(image);
     int longest = Math.max(flat.getWidth(), flat.getHeight());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
@@ -132,19 +131,5 @@ public final class InputImageConverter {
     } catch (IOException e) {
       throw new ApiException(ErrorCode.INVALID_IMAGE, part.param(), "it cannot be converted to JPEG");
     }
-  }
-
-  /** JPEG has no alpha: transparent pixels become white, not black. */
-  static BufferedImage onWhite(BufferedImage image) {
-    BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = rgb.createGraphics();
-    try {
-      g.setColor(Color.WHITE);
-      g.fillRect(0, 0, image.getWidth(), image.getHeight());
-      g.drawImage(image, 0, 0, null);
-    } finally {
-      g.dispose();
-    }
-    return rgb;
   }
 }
