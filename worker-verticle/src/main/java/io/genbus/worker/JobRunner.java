@@ -49,7 +49,9 @@ public final class JobRunner {
 
   /**
    * @param jobTimeoutMs  0 = no limit
-   * @param onLoadChange  called whenever a slot is taken or given back, or draining starts
+   * @param onLoadChange  called when the backend becomes full, when it has a free slot again, and when
+   *                      draining starts (not on every job: a clustered publish costs a registrations
+   *                      lookup, and the API nodes count their own jobs; heartbeats carry the rest)
    */
   public JobRunner(Vertx vertx, WorkerInfo info, Generator generator, WorkerCounters counters, long jobTimeoutMs,
                    Runnable onLoadChange) {
@@ -92,7 +94,9 @@ public final class JobRunner {
     jobs.put(job.id(), rj);
     counters.started(jobs.size(), info.concurrency());
     message.reply(new JobAccepted(job.id(), info.workerId(), info.controlAddress()));
-    onLoadChange.run();
+    if (jobs.size() == info.concurrency()) {
+      onLoadChange.run(); // now full
+    }
     // JobAccepted already says it runs; PROGRESS follows as the heartbeat, every heartbeatSeconds.
     if (jobTimeoutMs > 0) {
       rj.timeoutTimer = vertx.setTimer(jobTimeoutMs, id -> timeout(rj));
@@ -177,7 +181,9 @@ public final class JobRunner {
         send(rj, JobEvent.error(rj.job.id(), info.workerId(), toJobError(rj.job, result.cause())));
       }
     }
-    onLoadChange.run();
+    if (jobs.size() == info.concurrency() - 1) {
+      onLoadChange.run(); // was full, has a free slot again
+    }
     if (draining && jobs.isEmpty()) {
       idle.tryComplete();
     }

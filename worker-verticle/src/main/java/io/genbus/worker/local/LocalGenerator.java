@@ -54,7 +54,18 @@ public final class LocalGenerator implements Generator {
 
   @Override
   public Future<GenerationResult> generate(GenerationRequest request, Cancellation cancellation) {
-    return delay(cancellation).compose(v -> vertx.executeBlocking(() -> render(request, cancellation), false));
+    return delay(cancellation).compose(v -> {
+      byte[] cached = request.images().isEmpty() ? rendered.get(cacheKey(request)) : null;
+      if (cached != null) {
+        // already rendered: answer on the event loop, without two thread hand-offs
+        return Future.succeededFuture(new GenerationResult(null, List.of(new GeneratedImage("image/png", cached))));
+      }
+      return vertx.executeBlocking(() -> render(request, cancellation), false);
+    });
+  }
+
+  private String cacheKey(GenerationRequest request) {
+    return (request.seed() == null ? 0L : request.seed()) + "/" + config.size() + "/" + request.prompt();
   }
 
   private Future<Void> delay(Cancellation cancellation) {
@@ -76,8 +87,7 @@ public final class LocalGenerator implements Generator {
     }
     long seed = request.seed() == null ? 0L : request.seed();
     if (request.images().isEmpty()) {
-      String key = seed + "/" + config.size() + "/" + request.prompt();
-      byte[] png = rendered.computeIfAbsent(key, k -> LocalRenderer.renderPng(request.prompt(), seed, config.size()));
+      byte[] png = rendered.computeIfAbsent(cacheKey(request), k -> LocalRenderer.renderPng(request.prompt(), seed, config.size()));
       return new GenerationResult(null, List.of(new GeneratedImage("image/png", png)));
     }
     List<GeneratedImage> edited = new ArrayList<>();
