@@ -123,7 +123,9 @@ public final class JobDispatcher {
       queue(t.model()).remove(t);
     } else {
       sendCancel(t, reason);
-      directory.release(t.workerId);
+      if (t.state == TrackedJob.State.RUNNING) {
+        directory.release(t.workerId); // a SENDING job's answer settles its slot when it comes
+      }
       pump(t.model());
     }
   }
@@ -221,10 +223,19 @@ public final class JobDispatcher {
 
   private void onAccepted(TrackedJob t, String worker) {
     if (jobs.get(t.id()) != t) {
+      // It left (client gone, or it moved on) before the answer: the worker runs it until it is told to stop.
+      directory.accepted(worker);
+      directory.release(worker);
       sendCancel(t, "client disconnected before the job was accepted");
       return;
     }
-    if (worker.equals(t.workerId) && t.state == TrackedJob.State.SENDING) {
+    if (!worker.equals(t.workerId)) {
+      directory.accepted(worker);
+      directory.release(worker);
+      return;
+    }
+    directory.accepted(worker);
+    if (t.state == TrackedJob.State.SENDING) {
       t.state = TrackedJob.State.RUNNING;
       t.lastHeard = System.currentTimeMillis();
       t.listener.onRunning();
@@ -233,7 +244,8 @@ public final class JobDispatcher {
 
   private void onRefused(TrackedJob t, String worker, Throwable err) {
     if (jobs.get(t.id()) != t || !worker.equals(t.workerId)) {
-      return; // cancelled, or already moved on
+      directory.unreserve(worker); // cancelled, or already moved on
+      return;
     }
     ErrorCode code = err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
         ? ErrorCode.fromCode(re.getMessage()) : null;
@@ -246,6 +258,7 @@ public final class JobDispatcher {
       return;
     }
     LOG.warn("job {}: worker {} did not take it: {}", t.id(), worker, err.toString());
+    directory.unreserve(worker);
     directory.forget(worker);
     failover(t, ErrorCode.WORKER_LOST, ErrorCode.WORKER_LOST.message(language));
   }
@@ -297,7 +310,9 @@ public final class JobDispatcher {
    */
   private void failover(TrackedJob t, ErrorCode code, String message) {
     sendCancel(t, "moved to another worker: " + message);
-    directory.release(t.workerId);
+    if (t.state == TrackedJob.State.RUNNING) {
+      directory.release(t.workerId);
+    }
     if (t.output || t.attempts > config.failover().maxRetries()) {
       end(t, code, message);
       return;
@@ -318,7 +333,9 @@ public final class JobDispatcher {
   private void finish(TrackedJob t) {
     jobs.remove(t.id());
     if (t.workerId != null) {
-      directory.release(t.workerId);
+      if (t.state == TrackedJob.State.RUNNING) {
+        directory.release(t.workerId);
+      }
       pump(t.model());
     }
   }

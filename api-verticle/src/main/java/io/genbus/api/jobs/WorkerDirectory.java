@@ -142,7 +142,23 @@ public final class WorkerDirectory {
     return candidates.get(0);
   }
 
-  /** A job of ours ended on {@code workerId}: its slot is free again (until the worker says otherwise). */
+  /** The worker took a job this node sent. */
+  public void accepted(String workerId) {
+    WorkerSlot w = workers.get(workerId);
+    if (w != null) {
+      w.accepted();
+    }
+  }
+
+  /** A job this node sent got no acceptance (lost, or left before one came). */
+  public void unreserve(String workerId) {
+    WorkerSlot w = workers.get(workerId);
+    if (w != null) {
+      w.unreserve();
+    }
+  }
+
+  /** A job of ours that ran on {@code workerId} ended: its slot is free again (until the worker says otherwise). */
   public void release(String workerId) {
     WorkerSlot w = workers.get(workerId);
     if (w != null) {
@@ -154,7 +170,7 @@ public final class WorkerDirectory {
   public void markFull(String workerId) {
     WorkerSlot w = workers.get(workerId);
     if (w != null) {
-      w.markFull();
+      w.refused();
     }
   }
 

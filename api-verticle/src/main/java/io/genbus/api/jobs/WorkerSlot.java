@@ -3,14 +3,18 @@ package io.genbus.api.jobs;
 import io.genbus.protocol.WorkerInfo;
 
 /**
- * One worker backend as an API node sees it: what it announced and how busy it is. {@code busy} is the
- * worker's last published load plus the jobs this node sent it since; the worker's own refusal
- * (worker_busy) settles any race with other API nodes.
+ * One worker backend as an API node sees it: what it announced and how busy it is. Busy slots are the
+ * jobs known to run there ({@code running}: the worker's last report, plus this node's jobs accepted
+ * since, minus those ended) and this node's jobs sent but not yet answered ({@code pending}). A report
+ * never cancels out a pending job — it cannot know of it — so a stale report never frees a slot that a
+ * job is on its way to, and jobs keep their order. The worker's own refusal (worker_busy) settles races
+ * with other API nodes.
  */
 public final class WorkerSlot {
 
   private final WorkerInfo info;
-  private int busy;
+  private int running;
+  private int pending;
   private boolean draining;
   private long lastUsed;
 
@@ -27,11 +31,11 @@ public final class WorkerSlot {
   }
 
   public int busy() {
-    return busy;
+    return running + pending;
   }
 
   public int free() {
-    return draining ? 0 : Math.max(0, info.concurrency() - busy);
+    return draining ? 0 : Math.max(0, info.concurrency() - busy());
   }
 
   public boolean draining() {
@@ -43,24 +47,39 @@ public final class WorkerSlot {
   }
 
   double load() {
-    return (double) busy / info.concurrency();
+    return (double) busy() / info.concurrency();
   }
 
+  /** A job is on its way. */
   void reserve(long now) {
-    busy++;
+    pending++;
     lastUsed = now;
   }
 
-  void release() {
-    busy = Math.max(0, busy - 1);
+  /** The worker took it. */
+  void accepted() {
+    pending = Math.max(0, pending - 1);
+    running++;
   }
 
-  void markFull() {
-    busy = Math.max(busy, info.concurrency());
+  /** It never got there (no answer, or the job left before one came). */
+  void unreserve() {
+    pending = Math.max(0, pending - 1);
+  }
+
+  /** The worker refused it for lack of a slot: full until it reports again. */
+  void refused() {
+    unreserve();
+    running = Math.max(running, info.concurrency() - pending);
+  }
+
+  /** A job that ran there ended. */
+  void release() {
+    running = Math.max(0, running - 1);
   }
 
   void report(int reportedBusy, boolean reportedDraining) {
-    busy = reportedBusy;
+    running = reportedBusy;
     draining = reportedDraining;
   }
 }
