@@ -118,18 +118,32 @@ public final class InputImageConverter {
     int longest = Math.max(flat.getWidth(), flat.getHeight());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
+      // One pass: scale (only ever down, keeping the aspect ratio) and encode.
       Thumbnails.Builder<BufferedImage> builder = Thumbnails.of(flat);
       if (longest > config.maxSide()) {
-        builder.size(config.maxSide(), config.maxSide()); // keeps the aspect ratio
+        builder.size(config.maxSide(), config.maxSide());
       } else {
         builder.scale(1.0);
       }
-      BufferedImage sized = builder.asBufferedImage();
-      Thumbnails.of(sized).scale(1.0).outputFormat("jpg").outputQuality(0.9f).toOutputStream(out);
-      return new InputImage("image/jpeg", Base64.getEncoder().encodeToString(out.toByteArray()),
-          sized.getWidth(), sized.getHeight());
+      builder.outputFormat("jpg").outputQuality(0.9f).toOutputStream(out);
+      byte[] jpeg = out.toByteArray();
+      int[] size = headerSize(jpeg);
+      return new InputImage("image/jpeg", Base64.getEncoder().encodeToString(jpeg), size[0], size[1]);
     } catch (IOException e) {
       throw new ApiException(ErrorCode.INVALID_IMAGE, part.param(), "it cannot be converted to JPEG");
+    }
+  }
+
+  /** Width and height of an encoded image, from its header only. */
+  private static int[] headerSize(byte[] bytes) throws IOException {
+    try (ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+      ImageReader reader = ImageIO.getImageReaders(input).next();
+      try {
+        reader.setInput(input, true, true);
+        return new int[] {reader.getWidth(0), reader.getHeight(0)};
+      } finally {
+        reader.dispose();
+      }
     }
   }
 }

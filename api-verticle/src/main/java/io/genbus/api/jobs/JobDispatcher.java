@@ -217,28 +217,22 @@ public final class JobDispatcher {
     vertx.eventBus().<JobAccepted>request(Addresses.model(t.model(), worker.id()), t.job,
             new DeliveryOptions().setSendTimeout(ACCEPT_TIMEOUT_MS))
         .map(Message::body)
-        .onSuccess(accepted -> onAccepted(t, attemptWorker))
+        .onSuccess(accepted -> onAccepted(t, attemptWorker, accepted))
         .onFailure(err -> onRefused(t, attemptWorker, err));
   }
 
-  private void onAccepted(TrackedJob t, String worker) {
-    if (jobs.get(t.id()) != t) {
-      // It left (client gone, or it moved on) before the answer: the worker runs it until it is told to stop.
-      directory.accepted(worker);
-      directory.release(worker);
-      sendCancel(t, "client disconnected before the job was accepted");
-      return;
-    }
-    if (!worker.equals(t.workerId)) {
-      directory.accepted(worker);
-      directory.release(worker);
-      return;
-    }
+  private void onAccepted(TrackedJob t, String worker, JobAccepted accepted) {
     directory.accepted(worker);
+    if (jobs.get(t.id()) != t || !worker.equals(t.workerId)) {
+      // It left (client gone, or moved to another worker) before the answer: stop it on the worker that
+      // took it (not necessarily the job's current one), and free that slot.
+      directory.release(worker);
+      sendCancel(accepted.controlAddress(), t.id(), "the job left before it was accepted");
+      return;
+    }
     if (t.state == TrackedJob.State.SENDING) {
       t.state = TrackedJob.State.RUNNING;
       t.lastHeard = System.currentTimeMillis();
-      t.listener.onRunning();
     }
   }
 
@@ -377,23 +371,21 @@ public final class JobDispatcher {
         modelLastServed.put(model, now);
         pump(model); // in case a load report was missed
       } else if (!queue.isEmpty() && now - modelLastServed.getOrDefault(model, now) > lostMs) {
-        for (TrackedJob t : toList(queue)) {
+        for (TrackedJob t : queue.snapshot()) {
           end(t, ErrorCode.MODEL_NOT_FOUND, ErrorCode.MODEL_NOT_FOUND.message(language, model));
         }
       }
     }
   }
 
-  private static List<TrackedJob> toList(ModelQueue queue) {
-    List<TrackedJob> list = new java.util.ArrayList<>();
-    queue.jobs().forEach(list::add);
-    return list;
+  private void sendCancel(TrackedJob t, String reason) {
+    sendCancel(t.controlAddress, t.id(), reason);
   }
 
-  private void sendCancel(TrackedJob t, String reason) {
-    if (t.controlAddress != null) {
-      vertx.eventBus().request(t.controlAddress, new CancelJob(t.id(), reason))
-          .onFailure(err -> LOG.debug("cancel of job {} not delivered: {}", t.id(), err.toString()));
+  private void sendCancel(String controlAddress, String jobId, String reason) {
+    if (controlAddress != null) {
+      vertx.eventBus().request(controlAddress, new CancelJob(jobId, reason))
+          .onFailure(err -> LOG.debug("cancel of job {} not delivered: {}", jobId, err.toString()));
     }
   }
 }

@@ -8,10 +8,6 @@ import io.genbus.protocol.ErrorCode;
  */
 public interface JobListener {
 
-  /** A worker took it (again, after a failover). */
-  default void onRunning() {
-  }
-
   void onText(String text);
 
   void onImage(String mimeType, String base64);

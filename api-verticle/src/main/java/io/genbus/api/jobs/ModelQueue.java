@@ -67,8 +67,9 @@ final class ModelQueue {
     return (int) Math.min(waiting.size(), job.ticket - frontTicket + 1);
   }
 
-  Iterable<TrackedJob> jobs() {
-    return waiting;
+  /** The waiting jobs, front first, as a copy (safe to end them while iterating). */
+  java.util.List<TrackedJob> snapshot() {
+    return java.util.List.copyOf(waiting);
   }
 
   void recordRun(long ms) {

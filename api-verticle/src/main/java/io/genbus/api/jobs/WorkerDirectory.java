@@ -93,11 +93,6 @@ public final class WorkerDirectory {
     return workers.values();
   }
 
-  /** True once the node has seen at least one live worker. */
-  public boolean hasWorkers() {
-    return !workers.isEmpty();
-  }
-
   public List<WorkerSlot> workers(String model) {
     return byModel.getOrDefault(model, List.of());
   }
