@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Gateway overhead: the same wrk load (CONNS connections, SECS seconds, after a warm-up) against
+# Gateway overhead: the same wrk load (CONNS connections, SECS seconds, after WARMUP seconds of the same
+# load: the JIT needs about half a minute to compile genbus's job path) against
 #   (a) a bare Vert.x HTTP server answering the same JSON (the machine's limit),
 #   (b) genbus in one JVM (API + local worker, size 64, delayMs 0),
 #   (c) genbus with API and worker in two JVMs.
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 CONNS=${CONNS:-64}
 SECS=${SECS:-10}
+WARMUP=${WARMUP:-30}
 ensure_wrk
 build_cp
 work=$(mktemp -d)
@@ -26,7 +28,7 @@ YAML
 sed 's/port: 18081/port: 18082/' "$work/genbus.yaml" > "$work/split.yaml"
 
 measure() { # URL -> result line after a warm-up
-  wrk_post "$1" "$CONNS" 5 "$work/body.json" > /dev/null
+  wrk_post "$1" "$CONNS" "$WARMUP" "$work/body.json" > /dev/null
   wrk_post "$1" "$CONNS" "$SECS" "$work/body.json"
 }
 
@@ -58,7 +60,7 @@ out="$work/section.md"
 {
   echo "## Gateway overhead"
   echo
-  echo "\`bench/gateway-overhead.sh\` (CONNS=$CONNS, SECS=$SECS; wrk on the same machine) — $(machine)."
+  echo "\`bench/gateway-overhead.sh\` (CONNS=$CONNS, SECS=$SECS after WARMUP=$WARMUP s of the same load; wrk on the same machine) — $(machine)."
   echo "Every request is a real chat completion: genbus queues it, sends it over the event bus, renders a"
   echo "64 × 64 PNG on a worker thread and answers with it; the bare server answers the same JSON at once."
   echo

@@ -126,6 +126,11 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, P
       } catch (Exception e) {
         LOG.warn("Vert.x did not close cleanly: {}", e.toString());
       }
+      LOG.info("Stopped");
+      // Logs go through an asynchronous appender (no event loop waits for a disk): flush what is queued.
+      if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logback) {
+        logback.stop();
+      }
     }, "genbus-shutdown"));
     return this;
   }

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class JobRunner {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
-  /** How long an event may take to be acknowledged before the API node is taken for gone. */
+  /** How long a heartbeat may take to be acknowledged before the API node is taken for gone. */
   static final long EVENT_TIMEOUT_MS = 10_000;
 
   private final Vertx vertx;
@@ -209,17 +209,20 @@ public final class JobRunner {
   }
 
   /**
-   * Sends one event as a request: the API verticle acknowledges it. No handler, an unknown job or no answer
-   * at all means nobody is waiting for this job any more, so it is stopped and its slot freed.
+   * Sends one event to the API verticle that owns the job. Only the heartbeat ({@code PROGRESS}) is a
+   * request: its acknowledgement is how the worker learns that nobody waits for the job any more (no
+   * handler, {@code unknown_job}, or no answer), and then it stops the job and frees the slot. Content and
+   * the last event go without one: an acknowledgement each would double the messages of a job for no news
+   * (a cancelled job is cancelled with {@code CancelJob}, a dead API node shows at the next heartbeat).
    */
   private void send(RunningJob rj, JobEvent event) {
+    if (event.type() != JobEvent.Type.PROGRESS) {
+      vertx.eventBus().send(rj.job.replyTo(), event);
+      return;
+    }
     vertx.eventBus().request(rj.job.replyTo(), event, eventDelivery).onFailure(err -> {
       String why = err instanceof ReplyException re ? re.failureType() + ": " + re.getMessage() : err.toString();
-      if (!event.terminal()) {
-        cancel(rj.job.id(), "its API verticle did not take an event (" + why + ")");
-      } else {
-        LOG.warn("job {}: final event not delivered ({})", rj.job.id(), why);
-      }
+      cancel(rj.job.id(), "its API verticle did not take a heartbeat (" + why + ")");
     });
   }
 

@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -22,6 +24,10 @@ public final class JobMetrics {
 
   private final MeterRegistry registry;
   private final MultiGauge slots;
+  // Meters looked up once: building and registering one per job is a registry lookup on every request.
+  private final Map<String, Timer> waits = new ConcurrentHashMap<>();
+  private final Map<String, Timer> generations = new ConcurrentHashMap<>();
+  private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
 
   public JobMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -38,19 +44,22 @@ public final class JobMetrics {
   }
 
   public void waited(String model, long ms) {
-    Timer.builder("genbus.queue.wait").description("Time from admission to the first dispatch")
-        .tag("model", model).publishPercentileHistogram().register(registry).record(Duration.ofMillis(ms));
+    waits.computeIfAbsent(model, m -> Timer.builder("genbus.queue.wait")
+        .description("Time from admission to the first dispatch")
+        .tag("model", m).publishPercentileHistogram().register(registry)).record(Duration.ofMillis(ms));
   }
 
   public void generated(String model, long ms) {
-    Timer.builder("genbus.generation").description("Time from dispatch to the worker's DONE")
-        .tag("model", model).publishPercentileHistogram().register(registry).record(Duration.ofMillis(ms));
+    generations.computeIfAbsent(model, m -> Timer.builder("genbus.generation")
+        .description("Time from dispatch to the worker's DONE")
+        .tag("model", m).publishPercentileHistogram().register(registry)).record(Duration.ofMillis(ms));
   }
 
   /** {@code outcome}: done, cancelled, or the error code. */
   public void ended(String model, String outcome) {
-    Counter.builder("genbus.jobs").description("Jobs ended, by outcome")
-        .tags("model", model, "outcome", outcome).register(registry).increment();
+    outcomes.computeIfAbsent(model + '\n' + outcome, k -> Counter.builder("genbus.jobs")
+        .description("Jobs ended, by outcome")
+        .tags("model", model, "outcome", outcome).register(registry)).increment();
   }
 
   public void workers(Collection<WorkerSlot> workers) {
