@@ -25,11 +25,13 @@ import java.util.OptionalInt;
 /**
  * {@code POST /v1/chat/completions}: validates the request, checks that a live worker serves the model and
  * that a non-streaming request may wait, converts the input images, queues the job, and answers as one
- * JSON completion or as an SSE stream. Parsing and image work run on worker threads, never on the event loop.
+ * JSON completion or as an SSE stream. Image work, and parsing all but small bodies, run on worker threads,
+ * never on the event loop.
  */
 public final class ChatCompletionsHandler implements Handler<RoutingContext> {
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  static final int INLINE_PARSE_BYTES = 16 * 1024;
 
   private final Vertx vertx;
   private final ApiConfig config;
@@ -52,10 +54,25 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    Buffer body = ctx.body().buffer();
-    vertx.executeBlocking(() -> ChatRequestParser.parse(body, config.images().maxCount()), false)
+    parse(ctx.body().buffer())
         .compose(request -> admit(ctx, request))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * A body of a few KiB parses in microseconds, less than the hop to a worker thread and back; a larger
+   * one (images as data URLs, up to {@code api.maxBodyBytes}) is parsed on a worker thread.
+   */
+  private Future<ChatRequest> parse(Buffer body) {
+    int maxImages = config.images().maxCount();
+    if (body.length() > INLINE_PARSE_BYTES) {
+      return vertx.executeBlocking(() -> ChatRequestParser.parse(body, maxImages), false);
+    }
+    try {
+      return Future.succeededFuture(ChatRequestParser.parse(body, maxImages));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private Future<Void> admit(RoutingContext ctx, ChatRequest request) {
