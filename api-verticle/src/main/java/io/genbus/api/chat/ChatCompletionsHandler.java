@@ -65,7 +65,7 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
    */
   private Future<ChatRequest> parse(Buffer body) {
     int maxImages = config.images().maxCount();
-    if (body.length() > INLINE_PARSE_BYTES) {
+    if (body != null && body.length() > INLINE_PARSE_BYTES) {
       return vertx.executeBlocking(() -> ChatRequestParser.parse(body, maxImages), false);
     }
     try {

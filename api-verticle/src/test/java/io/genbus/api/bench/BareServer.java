@@ -12,15 +12,20 @@ import io.vertx.core.json.JsonObject;
  */
 public final class BareServer {
 
-  public static void main(String[] args) {
-    int port = Integer.parseInt(args[0]);
+  /** The chat completion both baselines answer with: genbus's answer to the benchmark's request. */
+  static Buffer answer() {
     byte[] png = io.genbus.worker.local.LocalRenderer.renderPng("a cat", 0, 64);
-    Buffer answer = new JsonObject()
+    return new JsonObject()
         .put("id", "chatcmpl-bench").put("object", "chat.completion").put("created", 0).put("model", "local-image")
         .put("choices", new JsonArray().add(new JsonObject().put("index", 0).put("finish_reason", "stop")
             .put("message", new JsonObject().put("role", "assistant").put("content",
                 "![generated](data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(png) + ")"))))
         .toBuffer();
+  }
+
+  public static void main(String[] args) {
+    int port = Integer.parseInt(args[0]);
+    Buffer answer = answer();
     Vertx vertx = Vertx.vertx();
     int instances = Runtime.getRuntime().availableProcessors();
     vertx.deployVerticle(() -> new io.vertx.core.VerticleBase() {
