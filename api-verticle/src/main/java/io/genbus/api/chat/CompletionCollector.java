@@ -28,7 +28,7 @@ public final class CompletionCollector implements ChatSink {
   @Override
   public void onDone() {
     if (!response.closed() && !response.ended()) {
-      response.putHeader("Content-Type", "application/json").end(chunks.completion(String.join("\n\n", parts)).encode());
+      response.putHeader("Content-Type", "application/json").end(chunks.completion(String.join("\n\n", parts)).toBuffer()); // bytes straight from Jackson
     }
   }
 

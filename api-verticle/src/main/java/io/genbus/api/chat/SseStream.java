@@ -4,6 +4,7 @@ import io.genbus.api.errors.ErrorResponses;
 import io.genbus.config.KeepAliveMode;
 import io.genbus.protocol.ErrorCode;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import java.util.function.IntSupplier;
@@ -18,6 +19,9 @@ import java.util.function.IntSupplier;
  * {@code finish_reason:"stop"} as the spec shows.
  */
 public final class SseStream implements ChatSink {
+
+  private static final byte[] DATA = "data: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] END = "\n\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private final Vertx vertx;
   private final HttpServerResponse response;
@@ -121,7 +125,8 @@ public final class SseStream implements ChatSink {
   }
 
   private void data(JsonObject json) {
-    response.write("data: " + json.encode() + "\n\n");
+    // One buffer, encoded by Jackson straight to bytes: no String of the (image-sized) chunk in between.
+    response.write(Buffer.buffer().appendBytes(DATA).appendBuffer(json.toBuffer()).appendBytes(END));
   }
 
   private void finish() {
