@@ -52,7 +52,7 @@ final class TestCluster implements AutoCloseable {
   /** A worker node whose backends are built by {@code generators} instead of the real factory. */
   ClusterNode worker(WorkerConfig config, BiFunction<Vertx, BackendConfig, Generator> generators) {
     ClusterNode node = node();
-    await(node.vertx().deployVerticle(new WorkerVerticle(config, node.nodeId(), generators)));
+    await(node.vertx().deployVerticle(new WorkerVerticle(config, node.nodeId(), node.membership(), node.metrics(), generators)));
     return node;
   }
 

@@ -44,6 +44,7 @@ class WorkerProcessesIT {
   static int api;
   static ClusterNode apiNode;
   static Path dir;
+  static int drainedHttp;
   static final List<Process> processes = new ArrayList<>();
   static final ExecutorService clients = Executors.newCachedThreadPool();
 
@@ -61,13 +62,18 @@ class WorkerProcessesIT {
           backends:
             - {type: local, models: [proc-model], concurrency: 2, size: 32, delayMs: 2000}
         """);
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+      drainedHttp = probe.getLocalPort();
+    }
     Files.writeString(dir.resolve("drain.yaml"), """
         worker:
           heartbeatSeconds: 1
           drainSeconds: 20
+          httpPort: %d
+          httpHost: 127.0.0.1
           backends:
             - {type: local, models: [drain-model], concurrency: 1, size: 32, delayMs: 3000}
-        """);
+        """.formatted(drainedHttp));
   }
 
   @AfterAll
@@ -171,7 +177,7 @@ class WorkerProcessesIT {
   }
 
   @Test
-  @DisplayName("SIGTERM drains a worker: its running job finishes, then it leaves and exits")
+  @DisplayName("SIGTERM drains a worker: unready at once, its running job finishes, then it leaves and exits")
   void sigtermDrains() throws Exception {
     // the only worker of drain-model; its logs are JSON, one object a line
     WorkerProcess drained = startWorker("drained", "drain.yaml", "--log-format", "json");
@@ -180,7 +186,15 @@ class WorkerProcessesIT {
         () -> chat(api, chatBody("drain-model", "finish me", false)), clients);
     eventually(Duration.ofSeconds(10), "job running on the worker",
         () -> cluster.workerStats(apiNode, drained.nodeId()).running() > 0);
+    Http.Response ready = Http.get(drainedHttp, "/health/ready");
+    assertEquals(200, ready.status(), ready.body());
+    assertTrue(Http.get(drainedHttp, "/metrics").body().contains("genbus_worker_running{node=\"" + drained.nodeId() + "\"} 1.0"));
     drained.process().destroy(); // SIGTERM
+    // while its job finishes, the worker's own readiness probe says it is going away
+    eventually(Duration.ofSeconds(5), "unready while draining", () -> {
+      Http.Response r = Http.get(drainedHttp, "/health/ready");
+      return r.status() == 503 && r.json().getString("reason").equals("draining");
+    });
     Http.Response response = request.get(30, TimeUnit.SECONDS);
     assertEquals(200, response.status(), response.body());
     assertTrue(drained.process().waitFor(30, TimeUnit.SECONDS), "the worker did not exit");

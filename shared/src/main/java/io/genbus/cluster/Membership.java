@@ -14,4 +14,18 @@ public interface Membership {
    * thread: hop onto a Vert.x context before touching verticle state.
    */
   void onNodeLeft(Consumer<String> listener);
+
+  /** A node on its own (a Vert.x instance that is not clustered, as in unit tests): always a member. */
+  static Membership alone(String nodeId) {
+    return new Membership() {
+      @Override
+      public Collection<String> nodes() {
+        return java.util.List.of(nodeId);
+      }
+
+      @Override
+      public void onNodeLeft(Consumer<String> listener) {
+      }
+    };
+  }
 }

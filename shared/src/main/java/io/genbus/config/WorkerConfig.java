@@ -10,9 +10,12 @@ import java.util.List;
  *                         the API's {@code workerLostSeconds}
  * @param jobTimeoutSeconds a job running longer is stopped and fails with job_timeout (300; 0 = no limit)
  * @param drainSeconds     on SIGTERM, how long running jobs may take to finish before the node leaves (30)
+ * @param httpPort         port of the node's own health and metrics endpoints; absent = none (a worker
+ *                         needs no HTTP to work, and several workers often share a host); 0 picks a free one
+ * @param httpHost         interface those endpoints bind (0.0.0.0)
  */
 public record WorkerConfig(List<BackendConfig> backends, Integer heartbeatSeconds, Integer jobTimeoutSeconds,
-                           Integer drainSeconds) {
+                           Integer drainSeconds, Integer httpPort, String httpHost) {
 
   public WorkerConfig {
     backends = backends == null || backends.isEmpty()
@@ -21,13 +24,15 @@ public record WorkerConfig(List<BackendConfig> backends, Integer heartbeatSecond
     heartbeatSeconds = Checks.range("worker.heartbeatSeconds", heartbeatSeconds, 2, 1, 60);
     jobTimeoutSeconds = Checks.range("worker.jobTimeoutSeconds", jobTimeoutSeconds, 300, 0, 86_400);
     drainSeconds = Checks.range("worker.drainSeconds", drainSeconds, 30, 0, 3600);
+    httpPort = httpPort == null ? null : Checks.range("worker.httpPort", httpPort, 0, 0, 65535);
+    httpHost = httpHost == null || httpHost.isBlank() ? "0.0.0.0" : httpHost;
   }
 
   public static WorkerConfig defaults() {
-    return new WorkerConfig(null, null, null, null);
+    return new WorkerConfig(null, null, null, null, null, null);
   }
 
   public static WorkerConfig of(BackendConfig... backends) {
-    return new WorkerConfig(List.of(backends), null, null, null);
+    return new WorkerConfig(List.of(backends), null, null, null, null, null);
   }
 }

@@ -1,5 +1,6 @@
 package io.genbus.worker;
 
+import io.genbus.cluster.Membership;
 import io.genbus.config.BackendConfig;
 import io.genbus.config.WorkerConfig;
 import io.genbus.protocol.Addresses;
@@ -13,6 +14,10 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpServer;
+import io.genbus.worker.observability.WorkerEndpoints;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -23,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * Wires a worker node: one {@link JobRunner} per configured backend, a consumer per model it serves on
  * that backend's own job address, this node's control address, the heartbeat timer (job heartbeats and
  * load) and the {@link WorkerAnnouncer}. Stopping it drains: no new jobs, running ones may finish for
- * {@code worker.drainSeconds}, then the rest are aborted.
+ * {@code worker.drainSeconds}, then the rest are aborted. With {@code worker.httpPort} set, it also serves the
+ * node's health and metrics ({@link WorkerEndpoints}).
  */
 public final class WorkerVerticle extends VerticleBase {
 
@@ -31,6 +37,8 @@ public final class WorkerVerticle extends VerticleBase {
 
   private final WorkerConfig config;
   private final String nodeId;
+  private final Membership membership;
+  private final PrometheusMeterRegistry metrics;
   private final BiFunction<Vertx, BackendConfig, Generator> generatorFactory;
   private final WorkerCounters counters = new WorkerCounters();
   private final List<JobRunner> runners = new ArrayList<>();
@@ -39,16 +47,37 @@ public final class WorkerVerticle extends VerticleBase {
   private long heartbeatTimer;
   private long announceTimer;
   private boolean draining;
+  private boolean announced;
+  private WorkerEndpoints endpoints;
+  private HttpServer http;
 
+  /** A worker of a cluster node: its membership tells readiness, its registry holds the meters. */
+  public WorkerVerticle(WorkerConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics) {
+    this(config, nodeId, membership, metrics, Generators::create);
+  }
+
+  /** On its own (unit tests): always a member, with a registry of its own. */
   public WorkerVerticle(WorkerConfig config, String nodeId) {
     this(config, nodeId, Generators::create);
   }
 
   /** With another way to build generators: tests use it to put a misbehaving backend in the cluster. */
   public WorkerVerticle(WorkerConfig config, String nodeId, BiFunction<Vertx, BackendConfig, Generator> generatorFactory) {
+    this(config, nodeId, Membership.alone(nodeId), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), generatorFactory);
+  }
+
+  public WorkerVerticle(WorkerConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
+                        BiFunction<Vertx, BackendConfig, Generator> generatorFactory) {
     this.config = config;
     this.nodeId = nodeId;
+    this.membership = membership;
+    this.metrics = metrics;
     this.generatorFactory = generatorFactory;
+  }
+
+  /** The port of the node's health and metrics endpoints, or -1 without them ({@code worker.httpPort}). */
+  public int httpPort() {
+    return http == null ? -1 : http.actualPort();
   }
 
   @Override
@@ -79,12 +108,30 @@ public final class WorkerVerticle extends VerticleBase {
     announcer = new WorkerAnnouncer(vertx, runners.stream().map(JobRunner::info).toList());
     return Future.all(registrations)
         .compose(v -> announcer.announce())
+        .compose(v -> {
+          announced = true;
+          return startEndpoints();
+        })
         .onSuccess(v -> {
           announceTimer = vertx.setPeriodic(WorkerAnnouncer.REFRESH_MS, id -> announcer.refresh()
               .onFailure(err -> LOG.warn("could not renew the worker announcement: {}", err.toString())));
           runners.forEach(r -> LOG.info("worker {} ready: backend {} serving {} with {} slot(s)",
               r.info().workerId(), r.info().backend(), r.info().models(), r.info().concurrency()));
         });
+  }
+
+  private Future<Void> startEndpoints() {
+    if (config.httpPort() == null) {
+      return Future.succeededFuture();
+    }
+    endpoints = new WorkerEndpoints(nodeId, membership, () -> announced, this::stats, metrics);
+    return vertx.createHttpServer().requestHandler(endpoints.router(vertx))
+        .listen(config.httpPort(), config.httpHost())
+        .onSuccess(server -> {
+          http = server;
+          LOG.info("worker {} health and metrics on http://{}:{}/health/ready", nodeId, config.httpHost(), server.actualPort());
+        })
+        .mapEmpty();
   }
 
   @Override
@@ -101,6 +148,9 @@ public final class WorkerVerticle extends VerticleBase {
         .eventually(() -> {
           vertx.cancelTimer(heartbeatTimer);
           runners.forEach(r -> r.abortAll("worker node stopped before the job finished"));
+          if (endpoints != null) {
+            endpoints.close();
+          }
           return Future.all(generators.stream().map(Generator::close).toList());
         });
   }
