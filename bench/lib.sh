@@ -55,7 +55,8 @@ local f = io.open("$4", "r"); wrk.body = f:read("*a"); f:close()
 LUA
   local threads=2
   [ "$2" -lt 2 ] && threads=1
-  wrk -t"$threads" -c"$2" -d"$3"s --latency -s "$lua" "$1" | awk '
+  # --timeout: wrk would otherwise drop a request after 2 s and reconnect, cancelling a job that waits in line
+  wrk -t"$threads" -c"$2" -d"$3"s --timeout 60s --latency -s "$lua" "$1" | awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ { rps = $2 }
     $1 == "50%" { p50 = ms($2) }
