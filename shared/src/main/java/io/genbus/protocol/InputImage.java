@@ -5,9 +5,15 @@ package io.genbus.protocol;
  * flattened onto white, longest side at most {@code api.images.maxSide}.
  *
  * @param mimeType always {@code image/jpeg} today
- * @param data     base64 of the image bytes
+ * @param data     the image bytes (raw on the wire: the codec is binary)
  * @param width    pixels
  * @param height   pixels
  */
-public record InputImage(String mimeType, String data, int width, int height) {
+public record InputImage(String mimeType, byte[] data, int width, int height) {
+
+  /** Size and type only: the bytes do not belong in a log line. */
+  @Override
+  public String toString() {
+    return "InputImage[" + mimeType + ", " + width + "x" + height + ", " + data.length + " bytes]";
+  }
 }

@@ -3,11 +3,12 @@ package io.genbus.protocol;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * One event of a job, sent by the worker to {@link Job#replyTo()} as a request; the API verticle
- * acknowledges it, or fails it with {@link ErrorCode#UNKNOWN_JOB} when the job is gone there, which
- * tells the worker to stop. Events of one job arrive in the order they were sent.
+ * One event of a job, sent by the worker to {@link Job#replyTo()}. A {@code PROGRESS} heartbeat is a
+ * request: the API verticle acknowledges it, or fails it with {@link ErrorCode#UNKNOWN_JOB} when the job is
+ * gone there, which tells the worker to stop; the other types are plain sends. Events of one job arrive in
+ * the order they were sent.
  *
- * <p>Only the fields of the event's type are set; the others are null and left out of the JSON.
+ * <p>Only the fields of the event's type are set; the others are null and left out of the message.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobEvent(
@@ -21,8 +22,8 @@ public record JobEvent(
     Integer position,
     /* IMAGE: e.g. image/png. */
     String mimeType,
-    /* IMAGE: base64 of the image bytes. */
-    String data,
+    /* IMAGE: the image bytes (raw on the wire: the codec is binary). */
+    byte[] data,
     /* ERROR: what went wrong. */
     JobError error) {
 
@@ -47,8 +48,8 @@ public record JobEvent(
     return new JobEvent(jobId, workerId, Type.TEXT, text, null, null, null, null);
   }
 
-  public static JobEvent image(String jobId, String workerId, String mimeType, String base64) {
-    return new JobEvent(jobId, workerId, Type.IMAGE, null, null, mimeType, base64, null);
+  public static JobEvent image(String jobId, String workerId, String mimeType, byte[] bytes) {
+    return new JobEvent(jobId, workerId, Type.IMAGE, null, null, mimeType, bytes, null);
   }
 
   public static JobEvent done(String jobId, String workerId) {
@@ -57,6 +58,13 @@ public record JobEvent(
 
   public static JobEvent error(String jobId, String workerId, JobError error) {
     return new JobEvent(jobId, workerId, Type.ERROR, null, null, null, null, error);
+  }
+
+  /** Without the image bytes, which do not belong in a log line. */
+  @Override
+  public String toString() {
+    return "JobEvent[" + jobId + ", " + workerId + ", " + type + (text == null ? "" : ", " + text)
+        + (data == null ? "" : ", " + mimeType + " " + data.length + " bytes") + (error == null ? "" : ", " + error) + "]";
   }
 
   public boolean terminal() {

@@ -15,7 +15,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -195,7 +194,7 @@ public final class JobRunner {
       send(rj, JobEvent.text(id, info.workerId(), result.text()));
     }
     for (GenerationResult.GeneratedImage image : result.images()) {
-      send(rj, JobEvent.image(id, info.workerId(), image.mimeType(), Base64.getEncoder().encodeToString(image.bytes())));
+      send(rj, JobEvent.image(id, info.workerId(), image.mimeType(), image.bytes()));
     }
     send(rj, JobEvent.done(id, info.workerId()));
   }

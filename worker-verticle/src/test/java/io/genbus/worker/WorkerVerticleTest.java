@@ -27,7 +27,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import java.io.ByteArrayInputStream;
 import java.awt.image.BufferedImage;
-import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -124,7 +123,7 @@ class WorkerVerticleTest {
     JobEvent image = next();
     assertEquals(JobEvent.Type.IMAGE, image.type());
     assertEquals("image/png", image.mimeType());
-    BufferedImage png = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(image.data())));
+    BufferedImage png = ImageIO.read(new ByteArrayInputStream(image.data()));
     assertEquals(32, png.getWidth());
     assertEquals(JobEvent.Type.DONE, next().type());
     assertEquals(1, stats().completed());

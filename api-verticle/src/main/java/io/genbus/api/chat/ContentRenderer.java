@@ -29,9 +29,9 @@ final class ContentRenderer implements JobListener {
   }
 
   @Override
-  public void onImage(String mimeType, String base64) {
+  public void onImage(String mimeType, byte[] bytes) {
     previous = previous
-        .compose(v -> images.render(mimeType, base64, baseUrl))
+        .compose(v -> images.render(mimeType, bytes, baseUrl))
         .map(content -> {
           sink.onContent(content);
           return (Void) null;

@@ -16,14 +16,17 @@ public final class ImageOutput {
   }
 
   /** @param baseUrl where this API is reached from outside, for {@code url} mode, e.g. {@code http://host:3000} */
-  public Future<String> render(String mimeType, String base64, String baseUrl) {
-    String dataUrl = "data:" + mimeType + ";base64," + base64;
+  public Future<String> render(String mimeType, byte[] bytes, String baseUrl) {
     return switch (mode) {
-      case MARKDOWN -> Future.succeededFuture(markdown(dataUrl));
-      case DATAURL -> Future.succeededFuture(dataUrl);
-      case URL -> store.put(mimeType, Base64.getDecoder().decode(base64))
-          .map(name -> markdown(baseUrl + "/v1/images/" + name));
+      case MARKDOWN -> Future.succeededFuture(markdown(dataUrl(mimeType, bytes)));
+      case DATAURL -> Future.succeededFuture(dataUrl(mimeType, bytes));
+      case URL -> store.put(mimeType, bytes).map(name -> markdown(baseUrl + "/v1/images/" + name));
     };
+  }
+
+  /** Base64 once, here at the edge: the bytes travel raw from the worker. */
+  private static String dataUrl(String mimeType, byte[] bytes) {
+    return "data:" + mimeType + ";base64," + Base64.getEncoder().encodeToString(bytes);
   }
 
   private static String markdown(String target) {

@@ -128,7 +128,7 @@ public final class InputImageConverter {
       builder.outputFormat("jpg").outputQuality(0.9f).toOutputStream(out);
       byte[] jpeg = out.toByteArray();
       int[] size = headerSize(jpeg);
-      return new InputImage("image/jpeg", Base64.getEncoder().encodeToString(jpeg), size[0], size[1]);
+      return new InputImage("image/jpeg", jpeg, size[0], size[1]);
     } catch (IOException e) {
       throw new ApiException(ErrorCode.INVALID_IMAGE, part.param(), "it cannot be converted to JPEG");
     }

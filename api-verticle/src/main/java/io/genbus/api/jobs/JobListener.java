@@ -10,7 +10,7 @@ public interface JobListener {
 
   void onText(String text);
 
-  void onImage(String mimeType, String base64);
+  void onImage(String mimeType, byte[] bytes);
 
   void onDone();
 

@@ -60,7 +60,7 @@ public final class GeminiGenerator implements Generator {
     }
     for (InputImage image : request.images()) {
       parts.add(new JsonObject().put("inlineData",
-          new JsonObject().put("mimeType", image.mimeType()).put("data", image.data())));
+          new JsonObject().put("mimeType", image.mimeType()).put("data", Base64.getEncoder().encodeToString(image.data()))));
     }
     JsonObject generationConfig = new JsonObject().put("responseModalities", new JsonArray().add("TEXT").add("IMAGE"));
     JsonObject imageConfig = new JsonObject();

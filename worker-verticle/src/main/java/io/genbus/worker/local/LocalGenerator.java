@@ -16,7 +16,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -100,7 +99,7 @@ public final class LocalGenerator implements Generator {
 
   private static BufferedImage decode(InputImage input) {
     try {
-      BufferedImage image = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(input.data())));
+      BufferedImage image = ImageIO.read(new ByteArrayInputStream(input.data()));
       if (image == null) {
         throw new IOException("no reader for " + input.mimeType());
       }

@@ -68,7 +68,7 @@ public final class OpenAiChatGenerator implements StreamingGenerator {
     }
     for (InputImage image : request.images()) {
       content.add(new JsonObject().put("type", "image_url").put("image_url",
-          new JsonObject().put("url", "data:" + image.mimeType() + ";base64," + image.data())));
+          new JsonObject().put("url", "data:" + image.mimeType() + ";base64," + Base64.getEncoder().encodeToString(image.data()))));
     }
     return new JsonObject()
         .put("model", config.upstreamModel() != null ? config.upstreamModel() : request.model())

@@ -59,7 +59,7 @@ public final class OpenAiImagesGenerator implements Generator {
     options().forEach(entry -> form.attribute(entry.getKey(), String.valueOf(entry.getValue())));
     List<InputImage> images = request.images();
     for (int i = 0; i < images.size(); i++) {
-      form.binaryFileUpload("image[]", "image-" + i + ".jpg", Buffer.buffer(Base64.getDecoder().decode(images.get(i).data())),
+      form.binaryFileUpload("image[]", "image-" + i + ".jpg", Buffer.buffer(images.get(i).data()),
           images.get(i).mimeType());
     }
     return upstream.client().postAbs(upstream.baseUrl() + "/v1/images/edits")

@@ -115,7 +115,7 @@ class GeminiGeneratorTest {
   @DisplayName("image-to-image: the input image goes as inlineData after the text")
   void imageToImage() throws Exception {
     fake.then(Reply.json(200, answer(imagePart(), "STOP")));
-    InputImage input = new InputImage("image/jpeg", "AAECAw==", 2, 2);
+    InputImage input = new InputImage("image/jpeg", new byte[] {0, 1, 2, 3}, 2, 2);
     run(new GenerationRequest("job-2", MODEL, "让这张图片更加鲜艳", 3L, List.of(input)));
     JsonArray parts = fake.received.get(0).json().getJsonArray("contents").getJsonObject(0).getJsonArray("parts");
     assertEquals("让这张图片更加鲜艳", parts.getJsonObject(0).getString("text"));

@@ -73,7 +73,7 @@ class OpenAiChatGeneratorTest {
     fake.then(new Reply(200, sse("Here you go: ", "![cat](data:image/png;base64," + half, PNG64.substring(half.length()) + ")", " enjoy"),
         0, Map.of("Content-Type", "text/event-stream")));
     List<String> pieces = new ArrayList<>();
-    InputImage input = new InputImage("image/jpeg", "AAEC", 1, 1);
+    InputImage input = new InputImage("image/jpeg", new byte[] {0, 1, 2}, 1, 1);
     GenerationResult result = generator("").generate(
             new GenerationRequest("j", "other-gateway-image", "a cat", null, List.of(input)), new Cancellation(), pieces::add)
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

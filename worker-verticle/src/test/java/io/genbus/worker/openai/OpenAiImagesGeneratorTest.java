@@ -91,8 +91,8 @@ class OpenAiImagesGeneratorTest {
     byte[] jpeg = {(byte) 0xff, (byte) 0xd8, 1, 2, 3};
     byte[] jpeg2 = {(byte) 0xff, (byte) 0xd8, 4, 5};
     run(generator(""), prompt("make it vivid",
-        new InputImage("image/jpeg", Base64.getEncoder().encodeToString(jpeg), 1, 1),
-        new InputImage("image/jpeg", Base64.getEncoder().encodeToString(jpeg2), 1, 1)));
+        new InputImage("image/jpeg", jpeg, 1, 1),
+        new InputImage("image/jpeg", jpeg2, 1, 1)));
     FakeUpstream.Received call = fake.received.get(0);
     assertEquals("/v1/images/edits", call.path());
     assertTrue(call.headers().get("Content-Type").startsWith("multipart/form-data"));
