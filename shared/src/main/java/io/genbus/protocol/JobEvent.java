@@ -16,13 +16,13 @@ public record JobEvent(
     /* The worker backend that sends it: after a failover, events of the old attempt are told apart. */
     String workerId,
     Type type,
-    /* PROGRESS: "queued" or "running"; TEXT: the text. */
+    /* PROGRESS: "queued" or "running"; TEXT, and DONE carrying the last piece: the text. */
     String text,
     /* PROGRESS: place in the worker's line, 0 when running. */
     Integer position,
-    /* IMAGE: e.g. image/png. */
+    /* IMAGE, and DONE carrying the last piece: e.g. image/png. */
     String mimeType,
-    /* IMAGE: the image bytes (raw on the wire: the codec is binary). */
+    /* IMAGE, and DONE carrying the last piece: the image bytes (raw on the wire: the codec is binary). */
     byte[] data,
     /* ERROR: what went wrong. */
     JobError error) {
@@ -34,7 +34,10 @@ public record JobEvent(
     TEXT,
     /** One generated image. */
     IMAGE,
-    /** The job finished successfully; nothing follows. */
+    /**
+     * The job finished successfully; nothing follows. It may carry the job's last piece of content — a
+     * text, or an image — so that a job with one result needs one event, not two.
+     */
     DONE,
     /** The job failed; nothing follows. */
     ERROR
@@ -54,6 +57,16 @@ public record JobEvent(
 
   public static JobEvent done(String jobId, String workerId) {
     return new JobEvent(jobId, workerId, Type.DONE, null, null, null, null, null);
+  }
+
+  /** DONE with the last piece of text. */
+  public static JobEvent doneWithText(String jobId, String workerId, String text) {
+    return new JobEvent(jobId, workerId, Type.DONE, text, null, null, null, null);
+  }
+
+  /** DONE with the last image. */
+  public static JobEvent doneWithImage(String jobId, String workerId, String mimeType, byte[] bytes) {
+    return new JobEvent(jobId, workerId, Type.DONE, null, null, mimeType, bytes, null);
   }
 
   public static JobEvent error(String jobId, String workerId, JobError error) {

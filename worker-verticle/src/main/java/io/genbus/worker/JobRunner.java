@@ -188,15 +188,24 @@ public final class JobRunner {
     }
   }
 
+  /** Text first, then the images; the last piece rides on DONE (one message fewer for every job). */
   private void deliver(RunningJob rj, GenerationResult result) {
     String id = rj.job.id();
-    if (result.text() != null && !result.text().isEmpty()) {
-      send(rj, JobEvent.text(id, info.workerId(), result.text()));
+    String worker = info.workerId();
+    List<GenerationResult.GeneratedImage> images = result.images();
+    boolean text = result.text() != null && !result.text().isEmpty();
+    if (images.isEmpty()) {
+      send(rj, text ? JobEvent.doneWithText(id, worker, result.text()) : JobEvent.done(id, worker));
+      return;
     }
-    for (GenerationResult.GeneratedImage image : result.images()) {
-      send(rj, JobEvent.image(id, info.workerId(), image.mimeType(), image.bytes()));
+    if (text) {
+      send(rj, JobEvent.text(id, worker, result.text()));
     }
-    send(rj, JobEvent.done(id, info.workerId()));
+    for (GenerationResult.GeneratedImage image : images.subList(0, images.size() - 1)) {
+      send(rj, JobEvent.image(id, worker, image.mimeType(), image.bytes()));
+    }
+    GenerationResult.GeneratedImage last = images.get(images.size() - 1);
+    send(rj, JobEvent.doneWithImage(id, worker, last.mimeType(), last.bytes()));
   }
 
   private static JobError toJobError(Job job, Throwable cause) {

@@ -12,6 +12,7 @@ import io.genbus.config.WorkerConfig;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.CancelJob;
 import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.InputImage;
 import io.genbus.protocol.Job;
 import io.genbus.protocol.JobAccepted;
 import io.genbus.protocol.JobEvent;
@@ -115,17 +116,40 @@ class WorkerVerticleTest {
   }
 
   @Test
-  @DisplayName("accepts a job, reports it running, streams the image, then DONE")
+  @DisplayName("sends every image but the last as IMAGE, the last on DONE, in order")
+  void severalImages() throws Exception {
+    List<InputImage> inputs = new java.util.ArrayList<>();
+    for (int width : new int[] {20, 24, 28}) {
+      BufferedImage image = new BufferedImage(width, 10, BufferedImage.TYPE_INT_RGB);
+      java.io.ByteArrayOutputStream jpeg = new java.io.ByteArrayOutputStream();
+      ImageIO.write(image, "jpeg", jpeg);
+      inputs.add(new InputImage("image/jpeg", jpeg.toByteArray(), width, 10));
+    }
+    Job job = new Job("edits", "fast", "mirror", 1L, REPLY, System.currentTimeMillis(), inputs);
+    await(vertx.eventBus().request(Addresses.model("fast", workerOf("fast")), job));
+    int[] widths = new int[3];
+    JobEvent.Type[] types = new JobEvent.Type[3];
+    for (int i = 0; i < 3; i++) {
+      JobEvent event = next();
+      types[i] = event.type();
+      widths[i] = ImageIO.read(new ByteArrayInputStream(event.data())).getWidth();
+    }
+    assertEquals(List.of(JobEvent.Type.IMAGE, JobEvent.Type.IMAGE, JobEvent.Type.DONE), List.of(types));
+    assertEquals(List.of(20, 24, 28), java.util.Arrays.stream(widths).boxed().toList());
+  }
+
+  @Test
+  @DisplayName("accepts a job, then sends DONE carrying its one image")
   void runsAJob() throws Exception {
     JobAccepted accepted = submit("j1", "fast", REPLY);
     assertEquals(Addresses.workerControl(NODE), accepted.controlAddress());
     assertEquals(workerOf("fast"), accepted.workerId());
-    JobEvent image = next();
-    assertEquals(JobEvent.Type.IMAGE, image.type());
-    assertEquals("image/png", image.mimeType());
-    BufferedImage png = ImageIO.read(new ByteArrayInputStream(image.data()));
+    JobEvent done = next();
+    assertEquals(JobEvent.Type.DONE, done.type());
+    assertEquals("image/png", done.mimeType());
+    BufferedImage png = ImageIO.read(new ByteArrayInputStream(done.data()));
     assertEquals(32, png.getWidth());
-    assertEquals(JobEvent.Type.DONE, next().type());
+    assertNull(events.poll(300, TimeUnit.MILLISECONDS), "nothing after DONE");
     assertEquals(1, stats().completed());
   }
 

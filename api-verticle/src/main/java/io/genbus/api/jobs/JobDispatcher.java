@@ -278,6 +278,11 @@ public final class JobDispatcher {
         t.listener.onImage(event.mimeType(), event.data());
       }
       case DONE -> {
+        if (event.data() != null) { // the last piece of content may ride on DONE
+          t.listener.onImage(event.mimeType(), event.data());
+        } else if (event.text() != null) {
+          t.listener.onText(event.text());
+        }
         queue(t.model()).recordRun(System.currentTimeMillis() - t.sentAt);
         metrics.generated(t.model(), System.currentTimeMillis() - t.sentAt);
         metrics.ended(t.model(), "done");
