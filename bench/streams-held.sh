@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Streams held: STREAMS concurrent streaming requests against one API node (-Xmx1g), queued behind a slow
 # worker; reports heap used, keep-alive punctuality (worst lateness) and how many finished, and writes
-# docs/benchmarks.md. A first round of WARMUP streams (not counted) lets the JIT compile the stream path,
+# docs/benchmarks.md. A first round of WARMUP streams (not counted; as many as STREAMS unless set) lets the JIT compile the stream path,
 # as on a node that has been up for a while: compiling takes most of a fresh node's CPU on a small machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,7 @@ source bench/lib.sh
 STREAMS=${STREAMS:-10000}
 SLOTS=${SLOTS:-1000}
 DELAY_MS=${DELAY_MS:-2000}
-WARMUP=${WARMUP:-3000}
+WARMUP=${WARMUP:-$STREAMS}
 build_cp
 work=$(mktemp -d)
 name="bench-$$"
