@@ -16,10 +16,8 @@ public record JobEvent(
     /* The worker backend that sends it: after a failover, events of the old attempt are told apart. */
     String workerId,
     Type type,
-    /* PROGRESS: "queued" or "running"; TEXT, and DONE carrying the last piece: the text. */
+    /* PROGRESS: "running"; TEXT, and DONE carrying the last piece: the text. */
     String text,
-    /* PROGRESS: place in the worker's line, 0 when running. */
-    Integer position,
     /* IMAGE, and DONE carrying the last piece: e.g. image/png. */
     String mimeType,
     /* IMAGE, and DONE carrying the last piece: the image bytes (raw on the wire: the codec is binary). */
@@ -28,7 +26,7 @@ public record JobEvent(
     JobError error) {
 
   public enum Type {
-    /** Still alive: queued on the worker or running. Also the job's heartbeat. */
+    /** The job's heartbeat: still running. */
     PROGRESS,
     /** A piece of text output. */
     TEXT,
@@ -43,34 +41,34 @@ public record JobEvent(
     ERROR
   }
 
-  public static JobEvent progress(String jobId, String workerId, String stage, int position) {
-    return new JobEvent(jobId, workerId, Type.PROGRESS, stage, position, null, null, null);
+  public static JobEvent progress(String jobId, String workerId, String stage) {
+    return new JobEvent(jobId, workerId, Type.PROGRESS, stage, null, null, null);
   }
 
   public static JobEvent text(String jobId, String workerId, String text) {
-    return new JobEvent(jobId, workerId, Type.TEXT, text, null, null, null, null);
+    return new JobEvent(jobId, workerId, Type.TEXT, text, null, null, null);
   }
 
   public static JobEvent image(String jobId, String workerId, String mimeType, byte[] bytes) {
-    return new JobEvent(jobId, workerId, Type.IMAGE, null, null, mimeType, bytes, null);
+    return new JobEvent(jobId, workerId, Type.IMAGE, null, mimeType, bytes, null);
   }
 
   public static JobEvent done(String jobId, String workerId) {
-    return new JobEvent(jobId, workerId, Type.DONE, null, null, null, null, null);
+    return new JobEvent(jobId, workerId, Type.DONE, null, null, null, null);
   }
 
   /** DONE with the last piece of text. */
   public static JobEvent doneWithText(String jobId, String workerId, String text) {
-    return new JobEvent(jobId, workerId, Type.DONE, text, null, null, null, null);
+    return new JobEvent(jobId, workerId, Type.DONE, text, null, null, null);
   }
 
   /** DONE with the last image. */
   public static JobEvent doneWithImage(String jobId, String workerId, String mimeType, byte[] bytes) {
-    return new JobEvent(jobId, workerId, Type.DONE, null, null, mimeType, bytes, null);
+    return new JobEvent(jobId, workerId, Type.DONE, null, mimeType, bytes, null);
   }
 
   public static JobEvent error(String jobId, String workerId, JobError error) {
-    return new JobEvent(jobId, workerId, Type.ERROR, null, null, null, null, error);
+    return new JobEvent(jobId, workerId, Type.ERROR, null, null, null, error);
   }
 
   /** Without the image bytes, which do not belong in a log line. */

@@ -128,7 +128,7 @@ public final class JobRunner {
   public void heartbeat() {
     for (RunningJob rj : List.copyOf(jobs.values())) { // a failed send may cancel, so iterate over a copy
       if (!rj.ended) {
-        send(rj, JobEvent.progress(rj.job.id(), info.workerId(), "running", 0));
+        send(rj, JobEvent.progress(rj.job.id(), info.workerId(), "running"));
       }
     }
   }
