@@ -128,9 +128,7 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, P
       }
       LOG.info("Stopped");
       // Logs go through an asynchronous appender (no event loop waits for a disk): flush what is queued.
-      if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logback) {
-        logback.stop();
-      }
+      NodeMain.stopLogging();
     }, "genbus-shutdown"));
     return this;
   }

@@ -24,6 +24,13 @@ public final class NodeMain {
   private NodeMain() {
   }
 
+  /** Writes out what the asynchronous appender still holds; later log calls are dropped. */
+  public static void stopLogging() {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
+      logback.stop();
+    }
+  }
+
   /** Switches Logback to one JSON object a line (logback-json.xml), for log collectors. */
   static void jsonLogs() {
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
@@ -65,6 +72,7 @@ public final class NodeMain {
       deploy.apply(node, config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.error("genbus {} failed to start: {}", kind, e.getMessage(), e);
+      stopLogging(); // the line above must reach stdout before the JVM goes
       System.exit(1);
     }
   }

@@ -14,6 +14,6 @@ public record InputImage(String mimeType, byte[] data, int width, int height) {
   /** Size and type only: the bytes do not belong in a log line. */
   @Override
   public String toString() {
-    return "InputImage[" + mimeType + ", " + width + "x" + height + ", " + data.length + " bytes]";
+    return "InputImage[" + mimeType + ", " + width + "x" + height + ", " + (data == null ? 0 : data.length) + " bytes]";
   }
 }

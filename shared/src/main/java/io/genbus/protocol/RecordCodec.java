@@ -72,7 +72,8 @@ public final class RecordCodec<T extends Record> implements MessageCodec<T, T> {
 
   @Override
   public String name() {
-    return "genbus." + type.getSimpleName();
+    // The format is in the name: a node speaking another wire format fails with "no codec", not garbage.
+    return "genbus.smile." + type.getSimpleName();
   }
 
   @Override

@@ -221,11 +221,19 @@ public final class JobRunner {
    * request: its acknowledgement is how the worker learns that nobody waits for the job any more (no
    * handler, {@code unknown_job}, or no answer), and then it stops the job and frees the slot. Content and
    * the last event go without one: an acknowledgement each would double the messages of a job for no news
-   * (a cancelled job is cancelled with {@code CancelJob}, a dead API node shows at the next heartbeat).
+   * (a cancelled job is cancelled with {@code CancelJob}, a dead API node shows at the next heartbeat); only
+   * a message that cannot be written at all (no handler, connection gone) stops the job at once.
    */
   private void send(RunningJob rj, JobEvent event) {
     if (event.type() != JobEvent.Type.PROGRESS) {
-      vertx.eventBus().send(rj.job.replyTo(), event);
+      // Not acknowledged, but a message that cannot even be written (no handler, node gone) is noticed.
+      vertx.eventBus().<JobEvent>sender(rj.job.replyTo()).write(event).onFailure(err -> {
+        if (event.terminal()) {
+          LOG.warn("job {}: final event not delivered ({})", rj.job.id(), err.toString());
+        } else {
+          cancel(rj.job.id(), "its API verticle cannot be reached (" + err + ")");
+        }
+      });
       return;
     }
     vertx.eventBus().request(rj.job.replyTo(), event, eventDelivery).onFailure(err -> {

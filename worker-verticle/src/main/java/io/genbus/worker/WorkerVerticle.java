@@ -106,13 +106,12 @@ public final class WorkerVerticle extends VerticleBase {
       publishLoad(r);
     }));
     announcer = new WorkerAnnouncer(vertx, runners.stream().map(JobRunner::info).toList());
+    // Endpoints before the announcement: a worker that cannot start them must not be listed for a moment.
     return Future.all(registrations)
+        .compose(v -> startEndpoints())
         .compose(v -> announcer.announce())
-        .compose(v -> {
-          announced = true;
-          return startEndpoints();
-        })
         .onSuccess(v -> {
+          announced = true;
           announceTimer = vertx.setPeriodic(WorkerAnnouncer.REFRESH_MS, id -> announcer.refresh()
               .onFailure(err -> LOG.warn("could not renew the worker announcement: {}", err.toString())));
           runners.forEach(r -> LOG.info("worker {} ready: backend {} serving {} with {} slot(s)",
@@ -129,6 +128,7 @@ public final class WorkerVerticle extends VerticleBase {
         .listen(config.httpPort(), config.httpHost())
         .onSuccess(server -> {
           http = server;
+          endpoints.registerMeters();
           LOG.info("worker {} health and metrics on http://{}:{}/health/ready", nodeId, config.httpHost(), server.actualPort());
         })
         .mapEmpty();

@@ -261,7 +261,8 @@ public final class JobDispatcher {
     JobEvent event = message.body();
     TrackedJob t = jobs.get(event.jobId());
     if (t == null || t.state == TrackedJob.State.QUEUED || !event.workerId().equals(t.workerId)) {
-      // Cancelled, timed out or moved to another worker: the failure tells the sender to stop.
+      // Cancelled, timed out or moved to another worker: a heartbeat's failure tells the worker to stop;
+      // other events are sends and are simply dropped (failing a message without a reply address does nothing).
       message.fail(ErrorCode.UNKNOWN_JOB.status(), ErrorCode.UNKNOWN_JOB.code());
       return;
     }

@@ -41,9 +41,8 @@ public final class WorkerEndpoints {
     this.metrics = metrics;
   }
 
-  /** Registers the node's job meters and returns the router of its endpoints. */
+  /** The router of the endpoints. */
   public Router router(Vertx vertx) {
-    register(metrics);
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
@@ -57,7 +56,9 @@ public final class WorkerEndpoints {
     meters.clear();
   }
 
-  private void register(MeterRegistry registry) {
+  /** Registers the node's job meters, once its endpoints listen; {@link #close} removes them. */
+  public void registerMeters() {
+    MeterRegistry registry = metrics;
     for (String outcome : List.of("completed", "failed", "cancelled")) {
       meters.add(FunctionCounter.builder("genbus.worker.jobs", stats, s -> switch (outcome) {
             case "completed" -> s.get().completed();

@@ -1,8 +1,10 @@
 package io.genbus.worker.observability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genbus.cluster.Membership;
 import io.genbus.config.ConfigLoader;
 import io.genbus.config.WorkerConfig;
 import io.genbus.protocol.Addresses;
@@ -10,12 +12,16 @@ import io.genbus.protocol.Job;
 import io.genbus.protocol.JobEvent;
 import io.genbus.protocol.RecordCodec;
 import io.genbus.worker.WorkerVerticle;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +91,29 @@ class WorkerEndpointsTest {
     assertEquals(503, draining.statusCode());
     assertEquals("draining", draining.bodyAsJsonObject().getString("reason"));
     await(undeployed);
+  }
+
+  @Test
+  @DisplayName("a worker whose endpoints cannot listen fails to start and is never listed")
+  void portTaken() throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // taken by someone else (within one Vert.x instance a second server on a port would share it)
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      WorkerConfig config = new ConfigLoader(Map.of()).workerFromText("""
+          httpPort: %d
+          httpHost: 127.0.0.1
+          backends:
+            - {type: local, models: [other], concurrency: 1, size: 16, delayMs: 0}
+          """.formatted(taken.getLocalPort()));
+      WorkerVerticle second = new WorkerVerticle(config, "second-node", Membership.alone("second-node"), registry);
+      Throwable failure = vertx.deployVerticle(second).toCompletionStage().toCompletableFuture()
+          .handle((id, err) -> err).get(20, TimeUnit.SECONDS);
+      assertNotNull(failure, "the deployment should fail");
+    }
+    List<String> listed = List.copyOf(await(vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.WORKERS_MAP)
+        .compose(m -> m.keys())));
+    assertTrue(listed.stream().noneMatch(id -> id.startsWith("second-node")), listed.toString());
+    assertTrue(registry.find("genbus.worker.running").meters().isEmpty(), "no meters left behind");
   }
 
   @Test
