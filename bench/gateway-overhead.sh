@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Gateway overhead: the same wrk load (CONNS connections, SECS seconds, after WARMUP seconds of the same
-# load: the JIT needs about half a minute to compile genbus's job path) against
+# load: the JIT needs most of a minute to compile genbus's job path on 2 cores) against
 #   (a) a bare Vert.x HTTP server answering the same JSON (the machine's limit),
 #   (b) genbus in one JVM (API + local worker, size 64, delayMs 0),
 #   (c) genbus with API and worker in two JVMs,
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 CONNS=${CONNS:-64}
 SECS=${SECS:-10}
-WARMUP=${WARMUP:-30}
+WARMUP=${WARMUP:-60}
 ensure_wrk
 build_cp
 work=$(mktemp -d)
