@@ -33,7 +33,7 @@ public final class JobRunner {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
   /** How long a heartbeat may take to be acknowledged before the API node is taken for gone. */
-  static final long EVENT_TIMEOUT_MS = 10_000;
+  static final long HEARTBEAT_TIMEOUT_MS = 10_000;
 
   private final Vertx vertx;
   private final WorkerInfo info;
@@ -42,7 +42,7 @@ public final class JobRunner {
   private final long jobTimeoutMs;
   private final Runnable onLoadChange;
   private final Map<String, RunningJob> jobs = new HashMap<>();
-  private final DeliveryOptions eventDelivery = new DeliveryOptions().setSendTimeout(EVENT_TIMEOUT_MS);
+  private final DeliveryOptions heartbeatDelivery = new DeliveryOptions().setSendTimeout(HEARTBEAT_TIMEOUT_MS);
   private boolean draining;
   private Promise<Void> idle;
 
@@ -128,7 +128,7 @@ public final class JobRunner {
   public void heartbeat() {
     for (RunningJob rj : List.copyOf(jobs.values())) { // a failed send may cancel, so iterate over a copy
       if (!rj.ended) {
-        send(rj, JobEvent.progress(rj.job.id(), info.workerId(), "running"));
+        beat(rj);
       }
     }
   }
@@ -217,26 +217,28 @@ public final class JobRunner {
   }
 
   /**
-   * Sends one event to the API verticle that owns the job. Only the heartbeat ({@code PROGRESS}) is a
-   * request: its acknowledgement is how the worker learns that nobody waits for the job any more (no
-   * handler, {@code unknown_job}, or no answer), and then it stops the job and frees the slot. Content and
-   * the last event go without one: an acknowledgement each would double the messages of a job for no news
-   * (a cancelled job is cancelled with {@code CancelJob}, a dead API node shows at the next heartbeat); only
-   * a message that cannot be written at all (no handler, connection gone) stops the job at once.
+   * Sends a content or final event to the API verticle that owns the job, without an acknowledgement: one
+   * each would double a job's messages for no news (a job the API gives up on gets a {@code CancelJob}, a
+   * dead API node shows at the next heartbeat). Only a message that cannot be written at all (no handler,
+   * connection gone) is noticed: a job still streaming stops, a last event is logged.
    */
   private void send(RunningJob rj, JobEvent event) {
-    if (event.type() != JobEvent.Type.PROGRESS) {
-      // Not acknowledged, but a message that cannot even be written (no handler, node gone) is noticed.
-      vertx.eventBus().<JobEvent>sender(rj.job.replyTo()).write(event).onFailure(err -> {
-        if (event.terminal()) {
-          LOG.warn("job {}: final event not delivered ({})", rj.job.id(), err.toString());
-        } else {
-          cancel(rj.job.id(), "its API verticle cannot be reached (" + err + ")");
-        }
-      });
-      return;
-    }
-    vertx.eventBus().request(rj.job.replyTo(), event, eventDelivery).onFailure(err -> {
+    vertx.eventBus().<JobEvent>sender(rj.job.replyTo()).write(event).onFailure(err -> {
+      if (event.terminal()) {
+        LOG.warn("job {}: final event not delivered ({})", rj.job.id(), err.toString());
+      } else {
+        cancel(rj.job.id(), "its API verticle cannot be reached (" + err + ")");
+      }
+    });
+  }
+
+  /**
+   * The job's heartbeat, the one acknowledged event: no handler, {@code unknown_job} or no answer means
+   * nobody waits for the job any more, so it is stopped and its slot freed.
+   */
+  private void beat(RunningJob rj) {
+    JobEvent progress = JobEvent.progress(rj.job.id(), info.workerId(), "running");
+    vertx.eventBus().request(rj.job.replyTo(), progress, heartbeatDelivery).onFailure(err -> {
       String why = err instanceof ReplyException re ? re.failureType() + ": " + re.getMessage() : err.toString();
       cancel(rj.job.id(), "its API verticle did not take a heartbeat (" + why + ")");
     });

@@ -58,14 +58,10 @@ public final class WorkerVerticle extends VerticleBase {
 
   /** On its own (unit tests): always a member, with a registry of its own. */
   public WorkerVerticle(WorkerConfig config, String nodeId) {
-    this(config, nodeId, Generators::create);
+    this(config, nodeId, Membership.alone(nodeId), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Generators::create);
   }
 
   /** With another way to build generators: tests use it to put a misbehaving backend in the cluster. */
-  public WorkerVerticle(WorkerConfig config, String nodeId, BiFunction<Vertx, BackendConfig, Generator> generatorFactory) {
-    this(config, nodeId, Membership.alone(nodeId), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), generatorFactory);
-  }
-
   public WorkerVerticle(WorkerConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
                         BiFunction<Vertx, BackendConfig, Generator> generatorFactory) {
     this.config = config;

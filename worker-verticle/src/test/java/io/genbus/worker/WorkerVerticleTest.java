@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genbus.cluster.Membership;
 import io.genbus.config.ConfigLoader;
 import io.genbus.config.WorkerConfig;
 import io.genbus.protocol.Addresses;
@@ -23,7 +24,10 @@ import io.genbus.protocol.WorkerStats;
 import io.vertx.core.eventbus.ReplyException;
 import java.util.List;
 import java.util.Map;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import java.io.ByteArrayInputStream;
@@ -113,6 +117,35 @@ class WorkerVerticleTest {
 
   private WorkerStats stats() throws Exception {
     return await(vertx.eventBus().<WorkerStats>request(Addresses.workerControl(NODE), new StatusRequest())).body();
+  }
+
+  @Test
+  @DisplayName("stops a streaming job at once when its text cannot be written (no handler at replyTo)")
+  void unwritableText() throws Exception {
+    // A backend that streams a piece of text and then waits until it is cancelled.
+    StreamingGenerator streaming = (request, cancellation, text) -> {
+      Promise<GenerationResult> result = Promise.promise();
+      cancellation.onCancel(() -> result.tryFail(GenerationException.cancelled()));
+      text.accept("hello");
+      return result.future();
+    };
+    WorkerConfig config = new ConfigLoader(Map.of()).workerFromText("""
+        heartbeatSeconds: 60
+        backends:
+          - {type: local, models: [streamer], concurrency: 1}
+        """);
+    await(vertx.deployVerticle(new WorkerVerticle(config, "stream-node", Membership.alone("stream-node"),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), (v, backend) -> streaming)));
+    Job job = new Job("unheard", "streamer", "a cat", 1L, "test.nobody." + UUID.randomUUID(), System.currentTimeMillis(), List.of());
+    await(vertx.eventBus().request(Addresses.model("streamer", "stream-node/0"), job));
+    long deadline = System.currentTimeMillis() + 5000; // well before the 60 s heartbeat could notice
+    WorkerStats stats;
+    do {
+      Thread.sleep(20);
+      stats = await(vertx.eventBus().<WorkerStats>request(Addresses.workerControl("stream-node"), new StatusRequest())).body();
+    } while (stats.cancelled() == 0 && System.currentTimeMillis() < deadline);
+    assertEquals(1, stats.cancelled());
+    assertEquals(0, stats.running());
   }
 
   @Test

@@ -3,8 +3,8 @@ package io.genbus.worker.observability;
 import io.genbus.cluster.Membership;
 import io.genbus.protocol.WorkerStats;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -13,8 +13,10 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * A worker node's own HTTP endpoints, for probes and scrapers that look at each machine (the API node's
@@ -58,21 +60,17 @@ public final class WorkerEndpoints {
 
   /** Registers the node's job meters, once its endpoints listen; {@link #close} removes them. */
   public void registerMeters() {
-    MeterRegistry registry = metrics;
-    for (String outcome : List.of("completed", "failed", "cancelled")) {
-      meters.add(FunctionCounter.builder("genbus.worker.jobs", stats, s -> switch (outcome) {
-            case "completed" -> s.get().completed();
-            case "failed" -> s.get().failed();
-            default -> s.get().cancelled();
-          })
-          .description("Jobs this worker node ended, by outcome")
-          .tags("node", nodeId, "outcome", outcome)
-          .register(registry));
-    }
-    meters.add(io.micrometer.core.instrument.Gauge.builder("genbus.worker.running", stats, s -> s.get().running())
-        .description("Jobs running on this worker node now").tag("node", nodeId).register(registry));
-    meters.add(io.micrometer.core.instrument.Gauge.builder("genbus.worker.capacity", stats, s -> s.get().slots())
-        .description("Slots of this worker node, all backends").tag("node", nodeId).register(registry));
+    Map<String, ToDoubleFunction<WorkerStats>> outcomes =
+        Map.of("completed", WorkerStats::completed, "failed", WorkerStats::failed, "cancelled", WorkerStats::cancelled);
+    outcomes.forEach((outcome, count) -> meters.add(
+        FunctionCounter.builder("genbus.worker.jobs", stats, s -> count.applyAsDouble(s.get()))
+            .description("Jobs this worker node ended, by outcome")
+            .tags("node", nodeId, "outcome", outcome)
+            .register(metrics)));
+    meters.add(Gauge.builder("genbus.worker.running", stats, s -> s.get().running())
+        .description("Jobs running on this worker node now").tag("node", nodeId).register(metrics));
+    meters.add(Gauge.builder("genbus.worker.capacity", stats, s -> s.get().slots())
+        .description("Slots of this worker node, all backends").tag("node", nodeId).register(metrics));
   }
 
   private void ready(RoutingContext ctx) {
