@@ -29,15 +29,10 @@ worker:
 YAML
 sed 's/port: 18081/port: 18082/' "$work/genbus.yaml" > "$work/split.yaml"
 
-measure() { # URL -> result line after a warm-up
-  wrk_post "$1" "$CONNS" "$WARMUP" "$work/body.json" > /dev/null
-  wrk_post "$1" "$CONNS" "$SECS" "$work/body.json"
-}
-
 echo "(a) bare Vert.x server ..." >&2
 start bare "$work/bare.log" java -Xmx1g -cp "$CP" io.genbus.api.bench.BareServer 18080
 sleep 3
-a=$(measure http://127.0.0.1:18080/v1/chat/completions)
+a=$(measure http://127.0.0.1:18080/v1/chat/completions "$work/body.json")
 a1=$(wrk_post http://127.0.0.1:18080/v1/chat/completions 1 5 "$work/body.json")
 stop_all
 
@@ -45,14 +40,14 @@ echo "(r) bare Vert.x relay over the clustered event bus ..." >&2
 start echo "$work/echo.log" java "${JAVA_FLAGS[@]}" -Xmx1g -cp "$CP" io.genbus.api.bench.BareRelay echo "$name-r"
 start relay "$work/relay.log" java "${JAVA_FLAGS[@]}" -Xmx1g -cp "$CP" io.genbus.api.bench.BareRelay http 18084 "$name-r"
 wait_ready http://127.0.0.1:18084/
-r=$(measure http://127.0.0.1:18084/v1/chat/completions)
+r=$(measure http://127.0.0.1:18084/v1/chat/completions "$work/body.json")
 r1=$(wrk_post http://127.0.0.1:18084/v1/chat/completions 1 5 "$work/body.json")
 stop_all
 
 echo "(b) genbus, one JVM ..." >&2
 start one "$work/one.log" java "${JAVA_FLAGS[@]}" -Xmx1g -cp "$CP" io.genbus.api.bench.OneJvm "$work/genbus.yaml" "$name-b"
 wait_ready http://127.0.0.1:18081/health/ready
-b=$(measure http://127.0.0.1:18081/v1/chat/completions)
+b=$(measure http://127.0.0.1:18081/v1/chat/completions "$work/body.json")
 b1=$(wrk_post http://127.0.0.1:18081/v1/chat/completions 1 5 "$work/body.json")
 stop_all
 
@@ -60,7 +55,7 @@ echo "(c) genbus, API and worker in two JVMs ..." >&2
 start worker "$work/worker.log" java "${JAVA_FLAGS[@]}" -Xmx1g -jar worker-verticle/target/genbus-worker.jar --config "$work/split.yaml" --cluster-name "$name-c"
 start api "$work/api.log" java "${JAVA_FLAGS[@]}" -Xmx1g -jar api-verticle/target/genbus-api.jar --config "$work/split.yaml" --cluster-name "$name-c"
 wait_ready http://127.0.0.1:18082/health/ready
-c=$(measure http://127.0.0.1:18082/v1/chat/completions)
+c=$(measure http://127.0.0.1:18082/v1/chat/completions "$work/body.json")
 c1=$(wrk_post http://127.0.0.1:18082/v1/chat/completions 1 5 "$work/body.json")
 stop_all
 

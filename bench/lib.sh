@@ -66,6 +66,13 @@ LUA
   rm -f "$lua"
 }
 
+# measure URL BODY_FILE -> wrk_post's result line for CONNS connections and SECS seconds, after WARMUP seconds
+# of the same load (the JIT needs most of a minute to compile genbus's job path on 2 cores)
+measure() {
+  wrk_post "$1" "$CONNS" "$WARMUP" "$2" > /dev/null
+  wrk_post "$1" "$CONNS" "$SECS" "$2"
+}
+
 # write_section NAME FILE : puts FILE's text between <!-- NAME:start --> and <!-- NAME:end --> in docs/benchmarks.md
 write_section() {
   local doc=docs/benchmarks.md

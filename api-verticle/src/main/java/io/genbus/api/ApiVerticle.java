@@ -1,116 +1,97 @@
 package io.genbus.api;
 
-import io.genbus.api.auth.ApiKeyAuth;
-import io.genbus.api.chat.ChatCompletionsHandler;
-import io.genbus.api.errors.ErrorResponses;
-import io.genbus.api.images.ImageOutput;
-import io.genbus.api.images.ImageStore;
-import io.genbus.api.images.ImagesHandler;
 import io.genbus.api.jobs.JobDispatcher;
+import io.genbus.api.jobs.JobObserver;
+import io.genbus.api.jobs.Scheduler;
 import io.genbus.api.jobs.WorkerDirectory;
-import io.genbus.api.models.ModelsHandler;
-import io.genbus.api.observability.HealthHandler;
 import io.genbus.api.observability.JobMetrics;
-import io.genbus.api.observability.RequestIds;
-import io.genbus.api.status.DashboardHandler;
-import io.genbus.api.status.StatusHandler;
+import io.genbus.api.status.RecentJobs;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.Addresses;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.micrometer.PrometheusScrapingHandler;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Wires the HTTP edge of one API node: router, worker directory, job dispatcher, HTTP server. Stopping it
- * drains: the server stops accepting connections and open requests get {@code api.drainSeconds} to finish.
+ * One API node: its scheduler (worker directory and job dispatcher, on this verticle's event loop) and an
+ * {@link HttpVerticle} on every core, all serving the same port. Stopping it drains: the HTTP instances
+ * stop accepting connections and give open requests {@code api.drainSeconds} to finish, then the
+ * scheduler ends what is left.
  */
 public final class ApiVerticle extends VerticleBase {
+
+  private static final AtomicInteger ANY_PORT = new AtomicInteger();
 
   private final ApiConfig config;
   private final String nodeId;
   private final Membership membership;
   private final PrometheusMeterRegistry metrics;
+  private final int httpInstances;
   private WorkerDirectory directory;
   private JobDispatcher dispatcher;
-  private HttpServer server;
+  private int port;
 
   public ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics) {
+    this(config, nodeId, membership, metrics, Runtime.getRuntime().availableProcessors());
+  }
+
+  ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
+              int httpInstances) {
     this.config = config;
     this.nodeId = nodeId;
     this.membership = membership;
     this.metrics = metrics;
+    this.httpInstances = Math.max(1, httpInstances);
   }
 
   @Override
   public Future<?> start() {
+    JobMetrics jobMetrics = new JobMetrics(metrics);
+    RecentJobs recentJobs = new RecentJobs();
     directory = new WorkerDirectory(vertx, membership, config.dispatch().strategy());
+    directory.onWorkersChanged(jobMetrics::workers);
     dispatcher = new JobDispatcher(vertx, Addresses.apiEvents(nodeId, UUID.randomUUID().toString()), config,
-        directory, new JobMetrics(metrics));
-    // Hazelcast calls back on its own thread: hop onto this verticle's event loop.
+        directory, JobObserver.all(jobMetrics, recentJobs));
+    // Hazelcast calls back on its own thread: hop onto the scheduler's event loop.
     membership.onNodeLeft(node -> context.runOnContext(v -> {
       directory.nodeLeft(node);
       dispatcher.nodeLeft(node);
     }));
-    server = vertx.createHttpServer().requestHandler(router());
+    Scheduler scheduler = new Scheduler(context, dispatcher, directory);
+    HttpVerticle.Shared shared = new HttpVerticle.Shared(config, nodeId, membership, metrics, scheduler, recentJobs,
+        listenPort());
     return Future.all(directory.start(), dispatcher.start())
-        .compose(v -> server.listen(config.port(), config.host()));
+        .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(shared, p -> port = p),
+            new DeploymentOptions().setInstances(httpInstances)));
   }
 
+  /**
+   * The port all HTTP instances listen on. Vert.x shares one server among instances that ask for the same
+   * port; for {@code api.port: 0} a negative port asks for a free one shared by every server given that same
+   * negative number, so each API verticle of a Vert.x instance (several in tests) gets its own.
+   */
+  private int listenPort() {
+    return config.port() != 0 ? config.port() : -ANY_PORT.incrementAndGet();
+  }
+
+  /** Runs after the HTTP instances (child deployments) have drained and stopped. */
   @Override
   public Future<?> stop() {
-    return server.shutdown(config.drainSeconds(), TimeUnit.SECONDS)
-        .eventually(() -> {
-          directory.stop();
-          dispatcher.stop();
-          return Future.succeededFuture();
-        });
+    directory.stop();
+    dispatcher.stop();
+    return Future.succeededFuture();
   }
 
   public String deploymentId() {
     return context.deploymentID();
   }
 
-  /** The port the server listens on (useful when {@code api.port} is 0). */
+  /** The port the node listens on (useful when {@code api.port} is 0). */
   public int port() {
-    return server.actualPort();
-  }
-
-  private Router router() {
-    ErrorResponses errors = new ErrorResponses(config.errorLanguage(), config.maxBodyBytes());
-    ModelsHandler models = new ModelsHandler(directory);
-    StatusHandler status = new StatusHandler(nodeId, membership, directory, dispatcher);
-    ImageStore imageStore = new ImageStore(vertx, config.images().ttlSeconds() * 1000L);
-    ImageOutput imageOutput = new ImageOutput(config.images().output(), imageStore);
-    HealthHandler health = new HealthHandler(nodeId, membership, directory);
-    Router router = Router.router(vertx);
-    router.route().handler(new RequestIds());
-    // Operations endpoints: no key, as load balancers and Prometheus expect.
-    router.get("/health/live").handler(health::live);
-    router.get("/health/ready").handler(health::ready);
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics));
-    DashboardHandler dashboard = new DashboardHandler();
-    router.get("/").handler(dashboard::handle);
-    router.get("/dashboard").handler(dashboard::handle);
-    // Stored images need no key: their unguessable names are the permission (see ImagesHandler).
-    router.get("/v1/images/:file").handler(new ImagesHandler(imageStore)::handle);
-    router.route("/v1/*").handler(new ApiKeyAuth(config.keys()));
-    router.post("/v1/chat/completions")
-        .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
-        .handler(new ChatCompletionsHandler(vertx, config, directory, dispatcher, errors, imageOutput));
-    router.get("/v1/models").handler(models::list);
-    router.get("/v1/models/:model").handler(models::get);
-    router.get("/v1/status").handler(status::handle);
-    router.route().failureHandler(errors::handleFailure);
-    for (int code : new int[] {404, 405, 413, 500}) {
-      router.errorHandler(code, errors::handleFailure);
-    }
-    return router;
+    return port;
   }
 }

@@ -1,6 +1,7 @@
 package io.genbus.cluster;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.function.Consumer;
 
 /** The cluster's members as Hazelcast sees them; lets API code react to a node leaving without a cluster in unit tests. */
@@ -20,7 +21,7 @@ public interface Membership {
     return new Membership() {
       @Override
       public Collection<String> nodes() {
-        return java.util.List.of(nodeId);
+        return List.of(nodeId);
       }
 
       @Override

@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads one section ({@code api} or {@code worker}) of the YAML or JSON config file into its typed record,
@@ -144,7 +146,7 @@ public final class ConfigLoader {
     }
   }
 
-  private static final java.util.regex.Pattern VARIABLE = java.util.regex.Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
   /** Replaces {@code ${NAME}} in every string value with the environment variable, so secrets stay out of the file. */
   private void interpolate(JsonNode node, Path file) {
@@ -169,7 +171,7 @@ public final class ConfigLoader {
   }
 
   private String substitute(String text, Path file) {
-    java.util.regex.Matcher m = VARIABLE.matcher(text);
+    Matcher m = VARIABLE.matcher(text);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
       String value = env.get(m.group(1));
@@ -177,7 +179,7 @@ public final class ConfigLoader {
         throw new ConfigException(where(file) + "environment variable " + m.group(1) + " is not set (the config uses ${"
             + m.group(1) + "})");
       }
-      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(value));
+      m.appendReplacement(out, Matcher.quoteReplacement(value));
     }
     return m.appendTail(out).toString();
   }

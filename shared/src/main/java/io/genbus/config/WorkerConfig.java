@@ -6,7 +6,7 @@ import java.util.List;
  * The {@code worker} section of the config file.
  *
  * @param backends         the backends this node runs (default: one {@code local} backend)
- * @param heartbeatSeconds how often a running or waiting job reports it is alive (2); keep it well under
+ * @param heartbeatSeconds how often a running job reports it is alive (2); keep it well under
  *                         the API's {@code workerLostSeconds}
  * @param jobTimeoutSeconds a job running longer is stopped and fails with job_timeout (300; 0 = no limit)
  * @param drainSeconds     on SIGTERM, how long running jobs may take to finish before the node leaves (30)

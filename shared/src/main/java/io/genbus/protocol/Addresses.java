@@ -15,7 +15,7 @@ public final class Addresses {
   /** Published by a worker whenever it joins or leaves, so API nodes refresh their model list at once. */
   public static final String WORKERS_CHANGED = "genbus.workers.changed";
 
-  /** Published by a worker whenever its busy slots change, and with every heartbeat: {@link WorkerLoad}. */
+  /** Published by a worker when a backend becomes full, frees a slot or drains, and with every heartbeat: {@link WorkerLoad}. */
   public static final String WORKERS_LOAD = "genbus.workers.load";
 
   private static final String MODEL_PREFIX = "genbus.model.";

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A generation job, sent by an API verticle to {@link Addresses#model(String)}.
+ * A generation job, sent by an API verticle to {@link Addresses#model(String, String)}.
  *
  * @param id        unique job id (also the request id the client sees in logs)
  * @param model     model name as the client asked for it

@@ -1,8 +1,8 @@
 package io.genbus.protocol;
 
 /**
- * A worker backend's load, published on {@link Addresses#WORKERS_LOAD} whenever it changes and with
- * every heartbeat, so API nodes can send jobs only where a slot is free.
+ * A worker backend's load, published on {@link Addresses#WORKERS_LOAD} when the backend becomes full,
+ * frees a slot or starts draining, and with every heartbeat, so API nodes can send jobs only where a slot is free.
  *
  * @param workerId    the backend (see {@link WorkerInfo})
  * @param busy        jobs it runs now

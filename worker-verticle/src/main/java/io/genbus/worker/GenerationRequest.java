@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * What a {@link Generator} is asked to make.
  *
- * @param images input images (JPEG, base64), for image-to-image; empty for text-to-image
+ * @param images input images (JPEG bytes, already checked and scaled by the API node), for image-to-image;
+ *               empty for text-to-image
  */
 public record GenerationRequest(String jobId, String model, String prompt, Long seed, List<InputImage> images) {
 

@@ -10,7 +10,6 @@ import io.genbus.protocol.StatusRequest;
 import io.genbus.protocol.WorkerInfo;
 import io.genbus.protocol.WorkerStats;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -20,6 +19,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -140,7 +140,8 @@ public final class WorkerVerticle extends VerticleBase {
       LOG.info("draining: waiting up to {} s for {} running job(s)", config.drainSeconds(), running);
     }
     return announcer.withdraw()
-        .eventually(() -> within(idle, config.drainSeconds() * 1000L))
+        // running jobs get drainSeconds; whatever is left then is aborted below
+        .eventually(() -> idle.timeout(Math.max(1, config.drainSeconds() * 1000L), TimeUnit.MILLISECONDS).otherwiseEmpty())
         .eventually(() -> {
           vertx.cancelTimer(heartbeatTimer);
           runners.forEach(r -> r.abortAll("worker node stopped before the job finished"));
@@ -149,16 +150,6 @@ public final class WorkerVerticle extends VerticleBase {
           }
           return Future.all(generators.stream().map(Generator::close).toList());
         });
-  }
-
-  private Future<Void> within(Future<Void> future, long ms) {
-    Promise<Void> done = Promise.promise();
-    long timer = vertx.setTimer(Math.max(1, ms), id -> done.tryComplete());
-    future.onComplete(ar -> {
-      vertx.cancelTimer(timer);
-      done.tryComplete();
-    });
-    return done.future();
   }
 
   private void publishLoad(JobRunner runner) {

@@ -19,10 +19,6 @@ public final class ChatChunks {
     this.model = model;
   }
 
-  public String id() {
-    return id;
-  }
-
   public JsonObject completion(String content) {
     JsonObject message = new JsonObject().put("role", "assistant").put("content", content).putNull("refusal");
     return new JsonObject()

@@ -1,14 +1,11 @@
 package io.genbus.api.chat;
 
-import io.genbus.api.errors.ApiException;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageOutput;
 import io.genbus.api.images.InputImageConverter;
-import io.genbus.api.jobs.JobDispatcher;
+import io.genbus.api.jobs.Scheduler;
 import io.genbus.api.observability.RequestIds;
-import io.genbus.api.jobs.WorkerDirectory;
 import io.genbus.config.ApiConfig;
-import io.genbus.protocol.ErrorCode;
 import io.genbus.protocol.InputImage;
 import io.genbus.protocol.Job;
 import io.vertx.core.Future;
@@ -20,7 +17,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.OptionalInt;
 
 /**
  * {@code POST /v1/chat/completions}: validates the request, checks that a live worker serves the model and
@@ -35,18 +31,16 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
 
   private final Vertx vertx;
   private final ApiConfig config;
-  private final WorkerDirectory directory;
-  private final JobDispatcher dispatcher;
+  private final Scheduler scheduler;
   private final ErrorResponses errors;
   private final InputImageConverter converter;
   private final ImageOutput imageOutput;
 
-  public ChatCompletionsHandler(Vertx vertx, ApiConfig config, WorkerDirectory directory, JobDispatcher dispatcher,
-                                ErrorResponses errors, ImageOutput imageOutput) {
+  public ChatCompletionsHandler(Vertx vertx, ApiConfig config, Scheduler scheduler, ErrorResponses errors,
+                                ImageOutput imageOutput) {
     this.vertx = vertx;
     this.config = config;
-    this.directory = directory;
-    this.dispatcher = dispatcher;
+    this.scheduler = scheduler;
     this.errors = errors;
     this.converter = new InputImageConverter(config.images());
     this.imageOutput = imageOutput;
@@ -75,27 +69,16 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
     }
   }
 
+  /** Streams are never refused for a full queue: they wait as long as it takes, with keep-alives. */
   private Future<Void> admit(RoutingContext ctx, ChatRequest request) {
-    return directory.servesFresh(request.model()).compose(served -> {
-      if (!served) {
-        return Future.failedFuture(new ApiException(ErrorCode.MODEL_NOT_FOUND, "model", request.model()));
-      }
-      if (!request.stream()) {
-        // Streams are never refused for a full queue: they wait as long as it takes, with keep-alives.
-        OptionalInt retryAfter = dispatcher.refuseImpatient(request.model());
-        if (retryAfter.isPresent()) {
-          ctx.response().putHeader("Retry-After", String.valueOf(retryAfter.getAsInt()));
-          return Future.failedFuture(new ApiException(ErrorCode.QUEUE_FULL, null));
-        }
-      }
-      Future<List<InputImage>> images = request.images().isEmpty()
-          ? Future.succeededFuture(List.of())
-          : vertx.executeBlocking(() -> converter.convert(request.images()), false);
-      return images.map(converted -> {
-        start(ctx, request, converted);
-        return null;
-      });
-    });
+    return scheduler.admit(request.model(), !request.stream())
+        .compose(v -> request.images().isEmpty()
+            ? Future.succeededFuture(List.<InputImage>of())
+            : vertx.executeBlocking(() -> converter.convert(request.images()), false))
+        .map(images -> {
+          start(ctx, request, images);
+          return null;
+        });
   }
 
   private void start(RoutingContext ctx, ChatRequest request, List<InputImage> images) {
@@ -106,18 +89,18 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
     String jobId = newJobId();
     ctx.put(RequestIds.JOB_ID, jobId);
     long now = System.currentTimeMillis();
-    Job job = new Job(jobId, request.model(), request.prompt(), request.seed(), dispatcher.eventsAddress(), now, images);
+    Job job = new Job(jobId, request.model(), request.prompt(), request.seed(), scheduler.eventsAddress(), now, images);
     ChatChunks chunks = new ChatChunks("chatcmpl-" + jobId, now / 1000, request.model());
     String baseUrl = config.publicBaseUrl() != null ? config.publicBaseUrl() : "http://" + ctx.request().authority();
     if (request.stream()) {
       SseStream stream = new SseStream(vertx, response, chunks, config.keepAliveSeconds() * 1000L,
-          config.keepAliveMode(), errors, () -> dispatcher.position(jobId));
-      stream.open(() -> dispatcher.cancel(jobId, "client disconnected"));
-      dispatcher.submit(job, new ContentRenderer(stream, imageOutput, baseUrl));
+          config.keepAliveMode(), errors, () -> scheduler.position(jobId));
+      stream.open(() -> scheduler.cancel(jobId, "client disconnected"));
+      scheduler.submit(job, new ContentRenderer(stream, imageOutput, baseUrl));
       stream.keepAliveIfQueued();
     } else {
-      response.closeHandler(v -> dispatcher.cancel(jobId, "client disconnected"));
-      dispatcher.submit(job, new ContentRenderer(new CompletionCollector(response, chunks, errors), imageOutput, baseUrl));
+      response.closeHandler(v -> scheduler.cancel(jobId, "client disconnected"));
+      scheduler.submit(job, new ContentRenderer(new CompletionCollector(response, chunks, errors), imageOutput, baseUrl));
     }
   }
 

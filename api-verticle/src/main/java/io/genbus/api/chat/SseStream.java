@@ -3,11 +3,14 @@ package io.genbus.api.chat;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.config.KeepAliveMode;
 import io.genbus.protocol.ErrorCode;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
-import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
 
 /**
  * A streaming answer: the role chunk at once, keep-alives every {@code keepAliveMs} from then until the end
@@ -20,8 +23,8 @@ import java.util.function.IntSupplier;
  */
 public final class SseStream implements ChatSink {
 
-  private static final byte[] DATA = "data: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] END = "\n\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] DATA = "data: ".getBytes(US_ASCII);
+  private static final byte[] END = "\n\n".getBytes(US_ASCII);
 
   private final Vertx vertx;
   private final HttpServerResponse response;
@@ -29,14 +32,14 @@ public final class SseStream implements ChatSink {
   private final long keepAliveMs;
   private final KeepAliveMode keepAliveMode;
   private final ErrorResponses errors;
-  private final IntSupplier queuePosition;
+  private final Supplier<Future<Integer>> queuePosition;
   private String pending;
   private long timer = -1;
   private boolean ended;
 
   /** {@code queuePosition} tells the job's place in line (0 when not waiting), for the keep-alive comments. */
   public SseStream(Vertx vertx, HttpServerResponse response, ChatChunks chunks, long keepAliveMs,
-                   KeepAliveMode keepAliveMode, ErrorResponses errors, IntSupplier queuePosition) {
+                   KeepAliveMode keepAliveMode, ErrorResponses errors, Supplier<Future<Integer>> queuePosition) {
     this.vertx = vertx;
     this.queuePosition = queuePosition;
     this.response = response;
@@ -63,15 +66,17 @@ public final class SseStream implements ChatSink {
     timer = vertx.setPeriodic(keepAliveMs, id -> keepAlive());
   }
 
-  public boolean ended() {
-    return ended;
-  }
-
   /** Sends a keep-alive now if the job has to wait, so a queued client hears at once where it stands. */
   public void keepAliveIfQueued() {
-    if (queuePosition.getAsInt() > 0) {
-      keepAlive();
-    }
+    queuePosition.get().onSuccess(position -> {
+      if (position > 0 && !ended) {
+        if (keepAliveMode == KeepAliveMode.CONTENT) {
+          data(chunks.emptyChunk());
+        } else {
+          comment(position);
+        }
+      }
+    });
   }
 
   @Override
@@ -119,7 +124,12 @@ public final class SseStream implements ChatSink {
     if (keepAliveMode == KeepAliveMode.CONTENT) {
       data(chunks.emptyChunk());
     } else {
-      int position = queuePosition.getAsInt();
+      queuePosition.get().onSuccess(this::comment);
+    }
+  }
+
+  private void comment(int position) {
+    if (!ended) {
       response.write(position > 0 ? ": keep-alive queued=" + position + "\n\n" : ": keep-alive\n\n");
     }
   }

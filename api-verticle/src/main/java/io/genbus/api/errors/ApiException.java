@@ -8,6 +8,7 @@ public class ApiException extends RuntimeException {
   private final ErrorCode code;
   private final String param;
   private final transient Object[] args;
+  private int retryAfterSeconds;
 
   public ApiException(ErrorCode code, String param, Object... args) {
     super(code.name() + (param == null ? "" : " (" + param + ")"));
@@ -22,6 +23,17 @@ public class ApiException extends RuntimeException {
 
   public String param() {
     return param;
+  }
+
+  /** Asks the client to wait this long before trying again (the {@code Retry-After} header). */
+  public ApiException retryAfter(int seconds) {
+    this.retryAfterSeconds = seconds;
+    return this;
+  }
+
+  /** The {@code Retry-After} seconds, or 0 for none. */
+  public int retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public Object[] args() {

@@ -20,10 +20,6 @@ public final class ErrorResponses {
     this.maxBodyBytes = maxBodyBytes;
   }
 
-  public ErrorLanguage language() {
-    return language;
-  }
-
   /** The error object (the value of {@code "error"}). */
   public JsonObject error(ErrorCode code, String param, String message) {
     return new JsonObject()
@@ -42,6 +38,9 @@ public final class ErrorResponses {
   }
 
   public void send(RoutingContext ctx, ApiException e) {
+    if (e.retryAfterSeconds() > 0 && !ctx.response().headWritten()) {
+      ctx.response().putHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
+    }
     send(ctx.response(), e.code().status(), body(e));
   }
 

@@ -1,6 +1,7 @@
 package io.genbus.api.jobs;
 
-import io.genbus.api.observability.JobMetrics;
+import io.genbus.api.errors.ApiException;
+import io.genbus.api.jobs.JobObserver.EndedJob;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.CancelJob;
@@ -18,55 +19,48 @@ import io.vertx.core.eventbus.ReplyFailure;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The API node's scheduler. Jobs wait in a FIFO per model ({@link ModelQueue}); a job leaves its line only
  * for a worker with a free slot, picked by the {@link WorkerDirectory}, and is sent to that worker's own
- * address. Events come back on this verticle's events address and go to each job's {@link JobListener}.
+ * address. Events come back on this node's events address and go to each job's {@link JobListener}; what
+ * happens to jobs is told to a {@link JobObserver} (metrics, history).
  *
  * <p>Nothing hangs and nothing is lost: a job whose worker leaves the cluster, stays silent for
  * {@code workerLostSeconds}, or fails in a retryable way goes back to the front of its line for another
  * worker, up to {@code failover.maxRetries} times and only while no content reached it; otherwise, and
  * after {@code queue.maxWaitSeconds} in line, it ends with a clear error.
  *
- * <p>Confined to the API verticle's event loop.
+ * <p>Confined to one event loop (the node's scheduler loop); HTTP loops reach it through {@link Scheduler}.
  */
 public final class JobDispatcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobDispatcher.class);
   /** How long a worker may take to answer a job it was sent. */
   static final long ACCEPT_TIMEOUT_MS = 10_000;
+  static final long WATCHDOG_MS = 500;
 
   private final Vertx vertx;
   private final String eventsAddress;
   private final ApiConfig config;
   private final WorkerDirectory directory;
+  private final JobObserver observer;
   private final ErrorLanguage language;
   private final Map<String, TrackedJob> jobs = new HashMap<>();
   private final Map<String, ModelQueue> queues = new HashMap<>();
   private final Map<String, Long> modelLastServed = new HashMap<>();
-  /** The last jobs that ended here, newest first, for the status page. */
-  private final java.util.ArrayDeque<RecentJob> recent = new java.util.ArrayDeque<>();
-  static final int RECENT = 50;
-
-  /** A job that ended: what the dashboard lists. */
-  public record RecentJob(String id, String model, String outcome, long endedAt, long waitedMs, long ranMs,
-                          String workerId, int attempts) {
-  }
   private long watchdog;
 
-  private final JobMetrics metrics;
-
   public JobDispatcher(Vertx vertx, String eventsAddress, ApiConfig config, WorkerDirectory directory,
-                       JobMetrics metrics) {
+                       JobObserver observer) {
     this.vertx = vertx;
-    this.metrics = metrics;
     this.eventsAddress = eventsAddress;
     this.config = config;
     this.directory = directory;
+    this.observer = observer;
     this.language = config.errorLanguage();
     directory.onCapacity(this::pump);
   }
@@ -76,7 +70,7 @@ public final class JobDispatcher {
   }
 
   public Future<Void> start() {
-    watchdog = vertx.setPeriodic(500, id -> checkTimes());
+    watchdog = vertx.setPeriodic(WATCHDOG_MS, id -> checkTimes());
     return vertx.eventBus().<JobEvent>consumer(eventsAddress, this::onEvent).completion();
   }
 
@@ -89,17 +83,24 @@ public final class JobDispatcher {
   }
 
   /**
-   * Whether a job of {@code model} that may not wait long (a non-streaming request) is admitted: empty if
-   * so, otherwise the Retry-After seconds for the 429 QUEUE_FULL answer.
+   * Whether a job of {@code model} may be queued now: a live worker serves the model (an unknown model
+   * re-reads the directory first: a worker may have just joined) and, for a job that may not wait long (a
+   * non-streaming request), its line is not full. Fails with the {@link ApiException} to answer.
    */
-  public OptionalInt refuseImpatient(String model) {
-    ModelQueue queue = queues.get(model);
-    int buffer = config.queue().buffer();
-    if (buffer == 0 || queue == null || queue.size() < buffer) {
-      return OptionalInt.empty();
-    }
-    int slots = directory.workers(model).stream().mapToInt(w -> w.info().concurrency()).sum();
-    return OptionalInt.of(queue.retryAfterSeconds(slots));
+  public Future<Void> admit(String model, boolean impatient) {
+    return directory.servesFresh(model).compose(served -> {
+      if (!served) {
+        return Future.failedFuture(new ApiException(ErrorCode.MODEL_NOT_FOUND, "model", model));
+      }
+      ModelQueue queue = queues.get(model);
+      int buffer = config.queue().buffer();
+      if (!impatient || buffer == 0 || queue == null || queue.size() < buffer) {
+        return Future.succeededFuture();
+      }
+      int slots = directory.workers(model).stream().mapToInt(w -> w.info().concurrency()).sum();
+      return Future.failedFuture(new ApiException(ErrorCode.QUEUE_FULL, null)
+          .retryAfter(queue.retryAfterSeconds(slots)));
+    });
   }
 
   /** Puts {@code job} in its model's line; it runs as soon as a worker has a free slot. */
@@ -113,27 +114,16 @@ public final class JobDispatcher {
 
   /** The client went away: the job leaves its line, or its worker is told to stop. */
   public void cancel(String jobId, String reason) {
-    TrackedJob t = jobs.remove(jobId);
-    if (t == null) {
-      return;
-    }
-    metrics.ended(t.model(), "cancelled");
-    remember(t, "cancelled");
-    if (t.state == TrackedJob.State.QUEUED) {
-      queue(t.model()).remove(t);
-    } else {
-      sendCancel(t, reason);
-      if (t.state == TrackedJob.State.RUNNING) {
-        directory.release(t.workerId); // a SENDING job's answer settles its slot when it comes
-      }
-      pump(t.model());
+    TrackedJob t = jobs.get(jobId);
+    if (t != null) {
+      close(t, "cancelled", reason);
     }
   }
 
   /** The job's place in its line (1 = next), or 0 when it is not waiting. */
   public int position(String jobId) {
     TrackedJob t = jobs.get(jobId);
-    return t == null || t.state != TrackedJob.State.QUEUED ? 0 : queue(t.model()).position(t);
+    return t == null || !t.queued() ? 0 : queue(t.model()).position(t);
   }
 
   /** Jobs of {@code model} waiting on this node. */
@@ -144,35 +134,18 @@ public final class JobDispatcher {
 
   /** Jobs of {@code model} this node has on workers now. */
   public int running(String model) {
-    return (int) jobs.values().stream()
-        .filter(t -> t.state != TrackedJob.State.QUEUED && t.model().equals(model))
-        .count();
-  }
-
-  /** The last jobs that ended on this node, newest first. */
-  public List<RecentJob> recentJobs() {
-    return List.copyOf(recent);
-  }
-
-  private void remember(TrackedJob t, String outcome) {
-    long now = System.currentTimeMillis();
-    long sent = t.sentAt == 0 ? now : t.sentAt;
-    recent.addFirst(new RecentJob(t.id(), t.model(), outcome, now, sent - t.admittedAt, t.sentAt == 0 ? 0 : now - t.sentAt,
-        t.workerId, t.attempts));
-    while (recent.size() > RECENT) {
-      recent.removeLast();
-    }
+    return (int) jobs.values().stream().filter(t -> !t.queued() && t.model().equals(model)).count();
   }
 
   /** Every model this node has a line for, served or not. */
-  public java.util.Set<String> queuedModels() {
+  public Set<String> queuedModels() {
     return queues.keySet();
   }
 
   /** A member left the cluster: its jobs move to other workers now, not after the silence timeout. */
   public void nodeLeft(String nodeId) {
     for (TrackedJob t : List.copyOf(jobs.values())) {
-      if (t.state != TrackedJob.State.QUEUED && nodeId.equals(t.nodeId)) {
+      if (!t.queued() && nodeId.equals(t.nodeId())) {
         failover(t, ErrorCode.WORKER_LOST, ErrorCode.WORKER_LOST.message(language));
       }
     }
@@ -181,7 +154,7 @@ public final class JobDispatcher {
   private ModelQueue queue(String model) {
     return queues.computeIfAbsent(model, m -> {
       ModelQueue q = new ModelQueue();
-      metrics.watchQueue(m, q, ModelQueue::size);
+      observer.lineOpened(m, q::size);
       return q;
     });
   }
@@ -191,7 +164,7 @@ public final class JobDispatcher {
     ModelQueue queue = queues.get(model);
     while (queue != null && !queue.isEmpty()) {
       TrackedJob t = queue.peek();
-      WorkerSlot worker = directory.pick(model, t.tried);
+      WorkerBackend worker = directory.pick(model, t.tried());
       if (worker == null) {
         return;
       }
@@ -200,19 +173,13 @@ public final class JobDispatcher {
     }
   }
 
-  private void send(TrackedJob t, WorkerSlot worker) {
-    t.state = TrackedJob.State.SENDING;
-    t.workerId = worker.id();
-    t.nodeId = worker.info().nodeId();
-    t.controlAddress = worker.info().controlAddress();
-    t.attempts++;
-    if (t.attempts == 1) {
-      metrics.waited(t.model(), System.currentTimeMillis() - t.admittedAt);
+  private void send(TrackedJob t, WorkerBackend worker) {
+    long now = System.currentTimeMillis();
+    t.sentTo(worker, now);
+    if (t.attempts() == 1) {
+      observer.dispatched(t.model(), t.waitedMs(now));
     }
-    t.tried.add(worker.id());
-    t.output = false;
-    t.sentAt = t.lastHeard = System.currentTimeMillis();
-    modelLastServed.put(t.model(), t.sentAt);
+    modelLastServed.put(t.model(), now);
     String attemptWorker = worker.id();
     vertx.eventBus().<JobAccepted>request(Addresses.model(t.model(), worker.id()), t.job,
             new DeliveryOptions().setSendTimeout(ACCEPT_TIMEOUT_MS))
@@ -221,23 +188,25 @@ public final class JobDispatcher {
         .onFailure(err -> onRefused(t, attemptWorker, err));
   }
 
+  /** Whether {@code t} is still here and its current attempt is on {@code worker}. */
+  private boolean current(TrackedJob t, String worker) {
+    return jobs.get(t.id()) == t && t.isOn(worker);
+  }
+
   private void onAccepted(TrackedJob t, String worker, JobAccepted accepted) {
     directory.accepted(worker);
-    if (jobs.get(t.id()) != t || !worker.equals(t.workerId)) {
+    if (!current(t, worker)) {
       // It left (client gone, or moved to another worker) before the answer: stop it on the worker that
       // took it (not necessarily the job's current one), and free that slot.
       directory.release(worker);
       sendCancel(accepted.controlAddress(), t.id(), "the job left before it was accepted");
       return;
     }
-    if (t.state == TrackedJob.State.SENDING) {
-      t.state = TrackedJob.State.RUNNING;
-      t.lastHeard = System.currentTimeMillis();
-    }
+    t.accepted(System.currentTimeMillis());
   }
 
   private void onRefused(TrackedJob t, String worker, Throwable err) {
-    if (jobs.get(t.id()) != t || !worker.equals(t.workerId)) {
+    if (!current(t, worker)) {
       directory.unreserve(worker); // cancelled, or already moved on
       return;
     }
@@ -246,8 +215,7 @@ public final class JobDispatcher {
     if (code == ErrorCode.WORKER_BUSY || code == ErrorCode.SHUTTING_DOWN) {
       // Another API node took the slot first, or the worker is draining: not this job's fault.
       directory.markFull(worker);
-      t.attempts--;
-      t.tried.remove(worker);
+      t.refusedBusy();
       requeue(t);
       return;
     }
@@ -260,22 +228,22 @@ public final class JobDispatcher {
   private void onEvent(Message<JobEvent> message) {
     JobEvent event = message.body();
     TrackedJob t = jobs.get(event.jobId());
-    if (t == null || t.state == TrackedJob.State.QUEUED || !event.workerId().equals(t.workerId)) {
+    if (t == null || !t.isOn(event.workerId())) {
       // Cancelled, timed out or moved to another worker: a heartbeat's failure tells the worker to stop;
       // other events are sends and are simply dropped (failing a message without a reply address does nothing).
       message.fail(ErrorCode.UNKNOWN_JOB.status(), ErrorCode.UNKNOWN_JOB.code());
       return;
     }
     message.reply(null);
-    t.lastHeard = System.currentTimeMillis();
+    t.heard(System.currentTimeMillis());
     switch (event.type()) {
       case PROGRESS -> { }
       case TEXT -> {
-        t.output = true;
+        t.producedOutput();
         t.listener.onText(event.text());
       }
       case IMAGE -> {
-        t.output = true;
+        t.producedOutput();
         t.listener.onImage(event.mimeType(), event.data());
       }
       case DONE -> {
@@ -284,11 +252,8 @@ public final class JobDispatcher {
         } else if (event.text() != null) {
           t.listener.onText(event.text());
         }
-        queue(t.model()).recordRun(System.currentTimeMillis() - t.sentAt);
-        metrics.generated(t.model(), System.currentTimeMillis() - t.sentAt);
-        metrics.ended(t.model(), "done");
-        remember(t, "done");
-        finish(t);
+        queue(t.model()).recordRun(t.ranMs(System.currentTimeMillis()));
+        close(t, "done", null);
         t.listener.onDone();
       }
       case ERROR -> {
@@ -309,64 +274,71 @@ public final class JobDispatcher {
    * retries remain and no content reached the client; otherwise the request ends with {@code code}.
    */
   private void failover(TrackedJob t, ErrorCode code, String message) {
-    sendCancel(t, "moved to another worker: " + message);
-    if (t.state == TrackedJob.State.RUNNING) {
-      directory.release(t.workerId);
-    }
-    if (t.output || t.attempts > config.failover().maxRetries()) {
+    if (!t.canFailOver(config.failover().maxRetries())) {
       end(t, code, message);
       return;
     }
-    LOG.info("job {}: {} on worker {}; trying another (attempt {} of {})", t.id(), message, t.workerId,
-        t.attempts + 1, config.failover().maxRetries() + 1);
+    LOG.info("job {}: {} on worker {}; trying another (attempt {} of {})", t.id(), message, t.workerId(),
+        t.attempts() + 1, config.failover().maxRetries() + 1);
+    leaveWorker(t, "moved to another worker: " + message);
     requeue(t);
   }
 
   private void requeue(TrackedJob t) {
-    t.state = TrackedJob.State.QUEUED;
-    t.workerId = null;
-    t.nodeId = null;
+    t.requeued();
     queue(t.model()).addFirst(t);
     pump(t.model());
   }
 
-  private void finish(TrackedJob t) {
-    jobs.remove(t.id());
-    if (t.workerId != null) {
-      if (t.state == TrackedJob.State.RUNNING) {
-        directory.release(t.workerId);
-      }
-      pump(t.model());
+  /** Ends the job with an error, told to its listener. */
+  private void end(TrackedJob t, ErrorCode code, String message) {
+    if (jobs.get(t.id()) == t) {
+      close(t, code.code(), message);
+      t.listener.onError(code, message);
     }
   }
 
-  private void end(TrackedJob t, ErrorCode code, String message) {
-    if (jobs.get(t.id()) != t) {
-      return;
-    }
-    if (t.state == TrackedJob.State.QUEUED) {
+  /**
+   * The one way a job leaves this node: out of its line or off its worker (told to stop unless it finished:
+   * {@code cancelReason} null), its slot freed, the observer told.
+   */
+  private void close(TrackedJob t, String outcome, String cancelReason) {
+    jobs.remove(t.id());
+    if (t.queued()) {
       queue(t.model()).remove(t);
     } else {
-      sendCancel(t, message); // a worker may still be busy with it (e.g. this node is stopping)
+      leaveWorker(t, cancelReason);
+      pump(t.model());
     }
-    finish(t);
-    metrics.ended(t.model(), code.code());
-    remember(t, code.code());
-    t.listener.onError(code, message);
+    long now = System.currentTimeMillis();
+    observer.ended(new EndedJob(t.id(), t.model(), outcome, now, t.waitedMs(now), t.ranMs(now), t.workerId(),
+        t.attempts()));
+  }
+
+  /**
+   * The current attempt ends: its worker is told to stop (when {@code cancelReason} is given) and the slot
+   * it held is freed. A job still being sent holds only a reservation: the worker's answer settles it.
+   */
+  private void leaveWorker(TrackedJob t, String cancelReason) {
+    if (cancelReason != null) {
+      sendCancel(t.controlAddress(), t.id(), cancelReason);
+    }
+    if (t.holdsSlot()) {
+      directory.release(t.workerId());
+    }
   }
 
   private void checkTimes() {
     long now = System.currentTimeMillis();
-    metrics.workers(directory.allWorkers());
     long lostMs = config.workerLostSeconds() * 1000L;
     long maxWaitMs = config.queue().maxWaitSeconds() * 1000L;
     for (TrackedJob t : List.copyOf(jobs.values())) {
-      if (t.state == TrackedJob.State.QUEUED) {
+      if (t.queued()) {
         if (maxWaitMs > 0 && now - t.admittedAt > maxWaitMs) {
           end(t, ErrorCode.QUEUE_TIMEOUT, ErrorCode.QUEUE_TIMEOUT.message(language, config.queue().maxWaitSeconds()));
         }
-      } else if (now - t.lastHeard > lostMs) {
-        LOG.warn("job {}: worker {} silent for {} ms", t.id(), t.workerId, now - t.lastHeard);
+      } else if (now - t.lastHeard() > lostMs) {
+        LOG.warn("job {}: worker {} silent for {} ms", t.id(), t.workerId(), now - t.lastHeard());
         failover(t, ErrorCode.WORKER_LOST, ErrorCode.WORKER_LOST.message(language));
       }
     }
@@ -382,10 +354,6 @@ public final class JobDispatcher {
         }
       }
     }
-  }
-
-  private void sendCancel(TrackedJob t, String reason) {
-    sendCancel(t.controlAddress, t.id(), reason);
   }
 
   private void sendCancel(String controlAddress, String jobId, String reason) {

@@ -2,6 +2,7 @@ package io.genbus.api.jobs;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 
 /**
  * The waiting line of one model on one API node: first in, first out, except that a job sent back after
@@ -68,8 +69,8 @@ final class ModelQueue {
   }
 
   /** The waiting jobs, front first, as a copy (safe to end them while iterating). */
-  java.util.List<TrackedJob> snapshot() {
-    return java.util.List.copyOf(waiting);
+  List<TrackedJob> snapshot() {
+    return List.copyOf(waiting);
   }
 
   void recordRun(long ms) {

@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -43,9 +44,12 @@ public final class WorkerDirectory {
   private final DispatchStrategy strategy;
   private final Map<String, Long> firstSeen = new HashMap<>();
   private final Map<String, Integer> roundRobin = new HashMap<>();
-  private Map<String, WorkerSlot> workers = new LinkedHashMap<>();
-  private Map<String, List<WorkerSlot>> byModel = Map.of();
+  private Map<String, WorkerBackend> workers = new LinkedHashMap<>();
+  private Map<String, List<WorkerBackend>> byModel = Map.of();
+  /** The worker ids last told to {@code onWorkersChanged}. */
+  private Set<String> listed = Set.of();
   private Consumer<String> onCapacity = model -> { };
+  private Consumer<Collection<WorkerBackend>> onWorkersChanged = workers -> { };
   private AsyncMap<String, JsonObject> map;
   private Promise<Void> refreshing;
   private boolean refreshAgain;
@@ -60,6 +64,11 @@ public final class WorkerDirectory {
   /** Called with a model whenever one of its workers may have a free slot (joined, or reported less load). */
   public void onCapacity(Consumer<String> listener) {
     this.onCapacity = listener;
+  }
+
+  /** Called with every worker backend whenever the set of workers changes (one joined, left or was forgotten). */
+  public void onWorkersChanged(Consumer<Collection<WorkerBackend>> listener) {
+    this.onWorkersChanged = listener;
   }
 
   public Future<Void> start() {
@@ -89,11 +98,11 @@ public final class WorkerDirectory {
     return byModel.containsKey(model);
   }
 
-  public java.util.Collection<WorkerSlot> allWorkers() {
+  public Collection<WorkerBackend> allWorkers() {
     return workers.values();
   }
 
-  public List<WorkerSlot> workers(String model) {
+  public List<WorkerBackend> workers(String model) {
     return byModel.getOrDefault(model, List.of());
   }
 
@@ -106,18 +115,18 @@ public final class WorkerDirectory {
    * Picks a worker of {@code model} with a free slot and reserves the slot, or returns null. Workers in
    * {@code avoid} (those that already failed this job) are passed over while any other worker exists.
    */
-  public WorkerSlot pick(String model, Set<String> avoid) {
-    List<WorkerSlot> all = workers(model);
+  public WorkerBackend pick(String model, Set<String> avoid) {
+    List<WorkerBackend> all = workers(model);
     boolean othersExist = all.stream().anyMatch(w -> !avoid.contains(w.id()));
-    List<WorkerSlot> candidates = all.stream()
+    List<WorkerBackend> candidates = all.stream()
         .filter(w -> w.free() > 0 && (!othersExist || !avoid.contains(w.id())))
         .toList();
     if (candidates.isEmpty()) {
       return null;
     }
-    WorkerSlot chosen = switch (strategy) {
+    WorkerBackend chosen = switch (strategy) {
       case LEAST_BUSY -> candidates.stream()
-          .min(Comparator.comparingDouble(WorkerSlot::load).thenComparingLong(WorkerSlot::lastUsed))
+          .min(Comparator.comparingDouble(WorkerBackend::load).thenComparingLong(WorkerBackend::lastUsed))
           .orElseThrow();
       case ROUND_ROBIN -> nextInTurn(model, all, candidates);
     };
@@ -125,10 +134,10 @@ public final class WorkerDirectory {
     return chosen;
   }
 
-  private WorkerSlot nextInTurn(String model, List<WorkerSlot> all, List<WorkerSlot> candidates) {
+  private WorkerBackend nextInTurn(String model, List<WorkerBackend> all, List<WorkerBackend> candidates) {
     int start = roundRobin.getOrDefault(model, 0);
     for (int i = 0; i < all.size(); i++) {
-      WorkerSlot w = all.get((start + i) % all.size());
+      WorkerBackend w = all.get((start + i) % all.size());
       if (candidates.contains(w)) {
         roundRobin.put(model, (start + i + 1) % all.size());
         return w;
@@ -139,7 +148,7 @@ public final class WorkerDirectory {
 
   /** The worker took a job this node sent. */
   public void accepted(String workerId) {
-    WorkerSlot w = workers.get(workerId);
+    WorkerBackend w = workers.get(workerId);
     if (w != null) {
       w.accepted();
     }
@@ -147,7 +156,7 @@ public final class WorkerDirectory {
 
   /** A job this node sent got no acceptance (lost, or left before one came). */
   public void unreserve(String workerId) {
-    WorkerSlot w = workers.get(workerId);
+    WorkerBackend w = workers.get(workerId);
     if (w != null) {
       w.unreserve();
     }
@@ -155,7 +164,7 @@ public final class WorkerDirectory {
 
   /** A job of ours that ran on {@code workerId} ended: its slot is free again (until the worker says otherwise). */
   public void release(String workerId) {
-    WorkerSlot w = workers.get(workerId);
+    WorkerBackend w = workers.get(workerId);
     if (w != null) {
       w.release();
     }
@@ -163,7 +172,7 @@ public final class WorkerDirectory {
 
   /** The worker refused a job for lack of a slot: take it as full until it reports again. */
   public void markFull(String workerId) {
-    WorkerSlot w = workers.get(workerId);
+    WorkerBackend w = workers.get(workerId);
     if (w != null) {
       w.refused();
     }
@@ -171,7 +180,7 @@ public final class WorkerDirectory {
 
   /** The worker did not answer at all: forget it until the map says it is there. */
   public void forget(String workerId) {
-    WorkerSlot gone = workers.remove(workerId);
+    WorkerBackend gone = workers.remove(workerId);
     if (gone != null) {
       index();
     }
@@ -186,7 +195,7 @@ public final class WorkerDirectory {
   }
 
   private void onLoad(WorkerLoad load) {
-    WorkerSlot w = workers.get(load.workerId());
+    WorkerBackend w = workers.get(load.workerId());
     if (w == null) {
       return; // not announced yet; the next refresh brings it
     }
@@ -224,15 +233,15 @@ public final class WorkerDirectory {
 
   private void rebuild(List<JsonObject> entries) {
     Set<String> members = new HashSet<>(membership.nodes());
-    Map<String, WorkerSlot> next = new LinkedHashMap<>();
+    Map<String, WorkerBackend> next = new LinkedHashMap<>();
     List<String> added = new ArrayList<>();
     entries.stream()
         .map(e -> e.mapTo(WorkerInfo.class))
         .filter(info -> members.contains(info.nodeId())) // its node left or crashed; the TTL will clear it
         .sorted(Comparator.comparing(WorkerInfo::workerId))
         .forEach(info -> {
-          WorkerSlot known = workers.get(info.workerId());
-          next.put(info.workerId(), known != null ? known : new WorkerSlot(info));
+          WorkerBackend known = workers.get(info.workerId());
+          next.put(info.workerId(), known != null ? known : new WorkerBackend(info));
           if (known == null) {
             added.add(info.workerId());
           }
@@ -243,8 +252,8 @@ public final class WorkerDirectory {
   }
 
   private void index() {
-    Map<String, List<WorkerSlot>> models = new HashMap<>();
-    for (WorkerSlot w : workers.values()) {
+    Map<String, List<WorkerBackend>> models = new HashMap<>();
+    for (WorkerBackend w : workers.values()) {
       for (String model : w.info().models()) {
         models.computeIfAbsent(model, m -> new ArrayList<>()).add(w);
       }
@@ -256,5 +265,9 @@ public final class WorkerDirectory {
       LOG.info("models served now: {}", new TreeMap<>(models).keySet());
     }
     byModel = models;
+    if (!workers.keySet().equals(listed)) {
+      listed = Set.copyOf(workers.keySet());
+      onWorkersChanged.accept(workers.values());
+    }
   }
 }

@@ -1,35 +1,42 @@
 package io.genbus.api.models;
 
 import io.genbus.api.errors.ApiException;
-import io.genbus.api.jobs.WorkerDirectory;
+import io.genbus.api.jobs.Scheduler;
 import io.genbus.protocol.ErrorCode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Map;
 
 /** {@code GET /v1/models} and {@code GET /v1/models/{id}}: the models live workers serve now. */
 public final class ModelsHandler {
 
-  private final WorkerDirectory directory;
+  private final Scheduler scheduler;
 
-  public ModelsHandler(WorkerDirectory directory) {
-    this.directory = directory;
+  public ModelsHandler(Scheduler scheduler) {
+    this.scheduler = scheduler;
   }
 
   public void list(RoutingContext ctx) {
-    JsonArray data = new JsonArray();
-    directory.models().forEach((id, created) -> data.add(model(id, created)));
-    json(ctx, new JsonObject().put("object", "list").put("data", data));
+    scheduler.read((dispatcher, directory) -> directory.models())
+        .onSuccess(models -> {
+          JsonArray data = new JsonArray();
+          models.forEach((id, created) -> data.add(model(id, created)));
+          json(ctx, new JsonObject().put("object", "list").put("data", data));
+        })
+        .onFailure(ctx::fail);
   }
 
   public void get(RoutingContext ctx) {
     String id = ctx.pathParam("model");
-    Map<String, Long> models = directory.models();
-    if (!models.containsKey(id)) {
-      throw new ApiException(ErrorCode.MODEL_NOT_FOUND, "model", id);
-    }
-    json(ctx, model(id, models.get(id)));
+    scheduler.read((dispatcher, directory) -> directory.models().get(id))
+        .onSuccess(created -> {
+          if (created == null) {
+            ctx.fail(new ApiException(ErrorCode.MODEL_NOT_FOUND, "model", id));
+          } else {
+            json(ctx, model(id, created));
+          }
+        })
+        .onFailure(ctx::fail);
   }
 
   private static JsonObject model(String id, long created) {

@@ -1,6 +1,6 @@
 package io.genbus.api.observability;
 
-import io.genbus.api.jobs.WorkerDirectory;
+import io.genbus.api.jobs.Scheduler;
 import io.genbus.cluster.Membership;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -14,12 +14,12 @@ public final class HealthHandler {
 
   private final String nodeId;
   private final Membership membership;
-  private final WorkerDirectory directory;
+  private final Scheduler scheduler;
 
-  public HealthHandler(String nodeId, Membership membership, WorkerDirectory directory) {
+  public HealthHandler(String nodeId, Membership membership, Scheduler scheduler) {
     this.nodeId = nodeId;
     this.membership = membership;
-    this.directory = directory;
+    this.scheduler = scheduler;
   }
 
   public void live(RoutingContext ctx) {
@@ -28,13 +28,16 @@ public final class HealthHandler {
 
   public void ready(RoutingContext ctx) {
     boolean member = membership.nodes().contains(nodeId);
-    int workers = directory.allWorkers().size();
-    if (member && workers > 0) {
-      json(ctx, 200, new JsonObject().put("status", "UP").put("workers", workers));
-    } else {
-      json(ctx, 503, new JsonObject().put("status", "DOWN")
-          .put("reason", member ? "no live worker known yet" : "not a cluster member"));
-    }
+    scheduler.read((dispatcher, directory) -> directory.allWorkers().size())
+        .onSuccess(workers -> {
+          if (member && workers > 0) {
+            json(ctx, 200, new JsonObject().put("status", "UP").put("workers", workers));
+          } else {
+            json(ctx, 503, new JsonObject().put("status", "DOWN")
+                .put("reason", member ? "no live worker known yet" : "not a cluster member"));
+          }
+        })
+        .onFailure(ctx::fail);
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {

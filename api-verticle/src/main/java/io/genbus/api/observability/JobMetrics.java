@@ -1,6 +1,7 @@
 package io.genbus.api.observability;
 
-import io.genbus.api.jobs.WorkerSlot;
+import io.genbus.api.jobs.JobObserver;
+import io.genbus.api.jobs.WorkerBackend;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -8,10 +9,12 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -20,7 +23,7 @@ import java.util.function.Supplier;
  * {@code genbus_queue_wait_seconds{model}} and {@code genbus_generation_seconds{model}} (histograms), and
  * {@code genbus_worker_slots{worker,node,backend,state}} with state {@code busy} or {@code free}.
  */
-public final class JobMetrics {
+public final class JobMetrics implements JobObserver {
 
   private final MeterRegistry registry;
   private final MultiGauge slots;
@@ -36,35 +39,37 @@ public final class JobMetrics {
         .register(registry);
   }
 
-  public <T> void watchQueue(String model, T queue, java.util.function.ToDoubleFunction<T> depth) {
-    Gauge.builder("genbus.queue.depth", queue, depth)
+  @Override
+  public void lineOpened(String model, IntSupplier depth) {
+    Gauge.builder("genbus.queue.depth", depth, IntSupplier::getAsInt)
         .description("Jobs waiting for a slot on this API node")
         .tag("model", model)
         .register(registry);
   }
 
-  public void waited(String model, long ms) {
+  @Override
+  public void dispatched(String model, long waitedMs) {
     waits.computeIfAbsent(model, m -> Timer.builder("genbus.queue.wait")
         .description("Time from admission to the first dispatch")
-        .tag("model", m).publishPercentileHistogram().register(registry)).record(Duration.ofMillis(ms));
+        .tag("model", m).publishPercentileHistogram().register(registry)).record(Duration.ofMillis(waitedMs));
   }
 
-  public void generated(String model, long ms) {
-    generations.computeIfAbsent(model, m -> Timer.builder("genbus.generation")
-        .description("Time from dispatch to the worker's DONE")
-        .tag("model", m).publishPercentileHistogram().register(registry)).record(Duration.ofMillis(ms));
-  }
-
-  /** {@code outcome}: done, cancelled, or the error code. */
-  public void ended(String model, String outcome) {
-    outcomes.computeIfAbsent(model + '\n' + outcome, k -> Counter.builder("genbus.jobs")
+  @Override
+  public void ended(EndedJob job) {
+    if (job.done()) {
+      generations.computeIfAbsent(job.model(), m -> Timer.builder("genbus.generation")
+          .description("Time from dispatch to the worker's DONE")
+          .tag("model", m).publishPercentileHistogram().register(registry)).record(Duration.ofMillis(job.ranMs()));
+    }
+    outcomes.computeIfAbsent(job.model() + '\n' + job.outcome(), k -> Counter.builder("genbus.jobs")
         .description("Jobs ended, by outcome")
-        .tags("model", model, "outcome", outcome).register(registry)).increment();
+        .tags("model", job.model(), "outcome", job.outcome()).register(registry)).increment();
   }
 
-  public void workers(Collection<WorkerSlot> workers) {
-    List<MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
-    for (WorkerSlot w : workers) {
+  /** The worker backends changed: one busy and one free row each (read live at every scrape). */
+  public void workers(Collection<WorkerBackend> workers) {
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    for (WorkerBackend w : workers) {
       Tags tags = Tags.of("worker", w.id(), "node", w.info().nodeId(), "backend", w.info().backend());
       rows.add(MultiGauge.Row.of(tags.and("state", "busy"), (Supplier<Number>) () -> Math.min(w.busy(), w.info().concurrency())));
       rows.add(MultiGauge.Row.of(tags.and("state", "free"), (Supplier<Number>) w::free));

@@ -4,6 +4,7 @@ import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.HexFormat;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +17,7 @@ public final class RequestIds implements Handler<RoutingContext> {
 
   public static final String REQUEST_ID = "requestId";
   public static final String JOB_ID = "jobId";
-  private static final java.util.regex.Pattern SANE = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final Logger LOG = LoggerFactory.getLogger("genbus.requests");
 
   @Override

@@ -1,8 +1,9 @@
 package io.genbus.api.status;
 
 import io.genbus.api.jobs.JobDispatcher;
+import io.genbus.api.jobs.Scheduler;
+import io.genbus.api.jobs.WorkerBackend;
 import io.genbus.api.jobs.WorkerDirectory;
-import io.genbus.api.jobs.WorkerSlot;
 import io.genbus.cluster.Membership;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -17,17 +18,24 @@ public final class StatusHandler {
 
   private final String nodeId;
   private final Membership membership;
-  private final WorkerDirectory directory;
-  private final JobDispatcher dispatcher;
+  private final Scheduler scheduler;
+  private final RecentJobs recentJobs;
 
-  public StatusHandler(String nodeId, Membership membership, WorkerDirectory directory, JobDispatcher dispatcher) {
+  public StatusHandler(String nodeId, Membership membership, Scheduler scheduler, RecentJobs recentJobs) {
     this.nodeId = nodeId;
     this.membership = membership;
-    this.directory = directory;
-    this.dispatcher = dispatcher;
+    this.scheduler = scheduler;
+    this.recentJobs = recentJobs;
   }
 
   public void handle(RoutingContext ctx) {
+    scheduler.read(this::status)
+        .onSuccess(body -> ctx.response().putHeader("Content-Type", "application/json").end(body.encodePrettily()))
+        .onFailure(ctx::fail);
+  }
+
+  /** Runs on the scheduler's loop, where the dispatcher, the directory and the history live. */
+  private JsonObject status(JobDispatcher dispatcher, WorkerDirectory directory) {
     TreeSet<String> models = new TreeSet<>(directory.models().keySet());
     dispatcher.queuedModels().stream().filter(m -> dispatcher.waiting(m) > 0).forEach(models::add);
     JsonObject byModel = new JsonObject();
@@ -35,7 +43,7 @@ public final class StatusHandler {
       JsonArray workers = new JsonArray();
       int slots = 0;
       int busy = 0;
-      for (WorkerSlot w : directory.workers(model)) {
+      for (WorkerBackend w : directory.workers(model)) {
         slots += w.info().concurrency();
         busy += Math.min(w.busy(), w.info().concurrency());
         workers.add(new JsonObject()
@@ -55,13 +63,12 @@ public final class StatusHandler {
           .put("workers", workers));
     }
     JsonArray recent = new JsonArray();
-    dispatcher.recentJobs().forEach(j -> recent.add(JsonObject.mapFrom(j)));
-    JsonObject body = new JsonObject()
+    recentJobs.list().forEach(j -> recent.add(JsonObject.mapFrom(j)));
+    return new JsonObject()
         .put("node", nodeId)
         .put("time", System.currentTimeMillis())
         .put("nodes", new JsonArray(new TreeSet<>(membership.nodes()).stream().toList()))
         .put("models", byModel)
         .put("recentJobs", recent);
-    ctx.response().putHeader("Content-Type", "application/json").end(body.encodePrettily());
   }
 }

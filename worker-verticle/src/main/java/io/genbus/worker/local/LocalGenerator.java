@@ -10,14 +10,17 @@ import io.genbus.worker.GenerationResult;
 import io.genbus.worker.GenerationResult.GeneratedImage;
 import io.genbus.worker.Generator;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
+import io.vertx.core.Timer;
 import io.vertx.core.Vertx;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 
 /**
@@ -38,8 +41,8 @@ public final class LocalGenerator implements Generator {
 
   private final Vertx vertx;
   private final LocalBackendConfig config;
-  private final Map<String, byte[]> rendered = java.util.Collections.synchronizedMap(
-      new java.util.LinkedHashMap<>(CACHE_SIZE, 0.75f, true) {
+  private final Map<String, byte[]> rendered = Collections.synchronizedMap(
+      new LinkedHashMap<>(CACHE_SIZE, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
           return size() > CACHE_SIZE;
@@ -71,13 +74,9 @@ public final class LocalGenerator implements Generator {
     if (config.delayMs() == 0) {
       return Future.succeededFuture();
     }
-    Promise<Void> promise = Promise.promise();
-    long timer = vertx.setTimer(config.delayMs(), id -> promise.tryComplete());
-    cancellation.onCancel(() -> {
-      vertx.cancelTimer(timer);
-      promise.tryFail(GenerationException.cancelled());
-    });
-    return promise.future();
+    Timer timer = vertx.timer(config.delayMs(), TimeUnit.MILLISECONDS);
+    cancellation.onCancel(timer::cancel);
+    return timer.recover(err -> Future.failedFuture(GenerationException.cancelled()));
   }
 
   private GenerationResult render(GenerationRequest request, Cancellation cancellation) {

@@ -10,7 +10,7 @@ import io.genbus.protocol.WorkerInfo;
  * job is on its way to, and jobs keep their order. The worker's own refusal (worker_busy) settles races
  * with other API nodes.
  */
-public final class WorkerSlot {
+public final class WorkerBackend {
 
   private final WorkerInfo info;
   private int running;
@@ -18,7 +18,7 @@ public final class WorkerSlot {
   private boolean draining;
   private long lastUsed;
 
-  WorkerSlot(WorkerInfo info) {
+  WorkerBackend(WorkerInfo info) {
     this.info = info;
   }
 
