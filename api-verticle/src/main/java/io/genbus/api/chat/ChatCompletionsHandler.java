@@ -69,22 +69,24 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
     }
   }
 
-  /** Streams are never refused for a full queue: they wait as long as it takes, with keep-alives. */
+  /**
+   * Streams are never refused for a full queue: they wait as long as it takes, with keep-alives. A request
+   * with images is admitted before its images are converted (no work for a refused request); one without
+   * is admitted and queued in one hop to the scheduler.
+   */
   private Future<Void> admit(RoutingContext ctx, ChatRequest request) {
+    if (request.images().isEmpty()) {
+      return start(ctx, request, List.of());
+    }
     return scheduler.admit(request.model(), !request.stream())
-        .compose(v -> request.images().isEmpty()
-            ? Future.succeededFuture(List.<InputImage>of())
-            : vertx.executeBlocking(() -> converter.convert(request.images()), false))
-        .map(images -> {
-          start(ctx, request, images);
-          return null;
-        });
+        .compose(v -> vertx.executeBlocking(() -> converter.convert(request.images()), false))
+        .compose(images -> start(ctx, request, images));
   }
 
-  private void start(RoutingContext ctx, ChatRequest request, List<InputImage> images) {
+  private Future<Void> start(RoutingContext ctx, ChatRequest request, List<InputImage> images) {
     HttpServerResponse response = ctx.response();
     if (response.closed()) {
-      return; // the client left while its images were converted
+      return Future.succeededFuture(); // the client left while its images were converted
     }
     String jobId = newJobId();
     ctx.put(RequestIds.JOB_ID, jobId);
@@ -92,16 +94,22 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
     Job job = new Job(jobId, request.model(), request.prompt(), request.seed(), scheduler.eventsAddress(), now, images);
     ChatChunks chunks = new ChatChunks("chatcmpl-" + jobId, now / 1000, request.model());
     String baseUrl = config.publicBaseUrl() != null ? config.publicBaseUrl() : "http://" + ctx.request().authority();
-    if (request.stream()) {
-      SseStream stream = new SseStream(vertx, response, chunks, config.keepAliveSeconds() * 1000L,
-          config.keepAliveMode(), errors, () -> scheduler.position(jobId));
-      stream.open(() -> scheduler.cancel(jobId, "client disconnected"));
-      scheduler.submit(job, new ContentRenderer(stream, imageOutput, baseUrl));
-      stream.keepAliveIfQueued();
-    } else {
-      response.closeHandler(v -> scheduler.cancel(jobId, "client disconnected"));
-      scheduler.submit(job, new ContentRenderer(new CompletionCollector(response, chunks, errors), imageOutput, baseUrl));
+    Runnable cancel = () -> scheduler.cancel(jobId, "client disconnected");
+    response.closeHandler(v -> cancel.run());
+    if (!request.stream()) {
+      CompletionCollector collector = new CompletionCollector(response, chunks, errors);
+      return scheduler.submit(job, true, new ContentRenderer(collector, imageOutput, baseUrl));
     }
+    SseStream stream = new SseStream(vertx, response, chunks, config.keepAliveSeconds() * 1000L,
+        config.keepAliveMode(), errors, () -> scheduler.position(jobId));
+    // Opened once admitted (a refusal is still a plain HTTP error), before any of the job's events arrive.
+    return scheduler.submit(job, false, new ContentRenderer(stream, imageOutput, baseUrl))
+        .onSuccess(v -> {
+          if (!response.closed()) { // else the close already cancelled the job: no stream, no timer
+            stream.open(cancel);
+            stream.keepAliveIfQueued();
+          }
+        });
   }
 
   /** 96 random bits: unique and unguessable. */

@@ -36,10 +36,23 @@ public final class Scheduler {
     return compose(() -> dispatcher.admit(model, impatient));
   }
 
-  /** Queues {@code job}; {@code listener} is called on the caller's event loop. */
+  /** Queues {@code job}, already admitted; {@code listener} is called on the caller's event loop. */
   public void submit(Job job, JobListener listener) {
     JobListener onCaller = onCaller(listener);
     run(() -> dispatcher.submit(job, onCaller));
+  }
+
+  /**
+   * Admits and queues {@code job} in one hop (see {@link JobDispatcher#admit}): fails with the refusal, or
+   * succeeds once the job is in its line. The answer reaches the caller before any of the job's events.
+   */
+  public Future<Void> submit(Job job, boolean impatient, JobListener listener) {
+    JobListener onCaller = onCaller(listener);
+    return compose(() -> dispatcher.admit(job.model(), impatient).andThen(ar -> {
+      if (ar.succeeded()) {
+        dispatcher.submit(job, onCaller);
+      }
+    }));
   }
 
   public void cancel(String jobId, String reason) {
