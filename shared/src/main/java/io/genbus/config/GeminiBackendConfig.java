@@ -15,10 +15,11 @@ import java.util.List;
  * @param upstreamModel      optional: the upstream model name for every served model
  * @param aspectRatio        optional {@code imageConfig.aspectRatio}, e.g. "16:9"
  * @param imageSize          optional {@code imageConfig.imageSize}: "1K", "2K" or "4K"
+ * @param http2              see {@link UpstreamSettings#http2()}
  */
 public record GeminiBackendConfig(List<String> models, Integer concurrency, String baseUrl, List<String> apiKeys,
                                   Integer timeoutSeconds, String proxy, String upstreamModel, String aspectRatio,
-                                  String imageSize) implements BackendConfig, UpstreamSettings {
+                                  String imageSize, Boolean http2) implements BackendConfig, UpstreamSettings {
 
   public static final String TYPE = "gemini";
 

@@ -15,11 +15,12 @@ import java.util.List;
  * @param proxy            optional HTTP or SOCKS proxy
  * @param upstreamModel    optional upstream model name
  * @param stream           ask the upstream to stream (true): its text is passed on as it comes
- * @param maxDownloadBytes largest image downloaded when the upstream answers with an http(s) image link (50 MiB)
+ * @param downloads        how image links in the answer are downloaded: see {@link DownloadsConfig}
+ * @param http2            see {@link UpstreamSettings#http2()}
  */
 public record OpenAiChatBackendConfig(List<String> models, Integer concurrency, String baseUrl, List<String> apiKeys,
                                       Integer timeoutSeconds, String proxy, String upstreamModel, Boolean stream,
-                                      Long maxDownloadBytes) implements BackendConfig, UpstreamSettings {
+                                      DownloadsConfig downloads, Boolean http2) implements BackendConfig, UpstreamSettings {
 
   public static final String TYPE = "openai-chat";
 
@@ -34,7 +35,7 @@ public record OpenAiChatBackendConfig(List<String> models, Integer concurrency, 
     timeoutSeconds = Checks.range("openai-chat.timeoutSeconds", timeoutSeconds, 300, 1, 3600);
     BackendChecks.proxy(TYPE, proxy);
     stream = stream == null || stream;
-    maxDownloadBytes = maxDownloadBytes == null ? 50L * 1024 * 1024 : maxDownloadBytes;
+    downloads = downloads == null ? DownloadsConfig.defaults() : downloads;
   }
 
   @JsonIgnore

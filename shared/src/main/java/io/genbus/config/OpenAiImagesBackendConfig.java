@@ -17,11 +17,13 @@ import java.util.List;
  * @param size             optional {@code size}, e.g. "1024x1024"
  * @param quality          optional {@code quality}, e.g. "high"
  * @param responseFormat   optional {@code response_format} ("b64_json" or "url"); some models reject it
- * @param maxDownloadBytes largest {@code url} result downloaded (50 MiB)
+ * @param downloads        how {@code url} results are downloaded: see {@link DownloadsConfig}
+ * @param http2            see {@link UpstreamSettings#http2()}
  */
 public record OpenAiImagesBackendConfig(List<String> models, Integer concurrency, String baseUrl, List<String> apiKeys,
                                         Integer timeoutSeconds, String proxy, String upstreamModel, String size,
-                                        String quality, String responseFormat, Long maxDownloadBytes)
+                                        String quality, String responseFormat, DownloadsConfig downloads,
+                                        Boolean http2)
     implements BackendConfig, UpstreamSettings {
 
   public static final String TYPE = "openai-images";
@@ -33,7 +35,7 @@ public record OpenAiImagesBackendConfig(List<String> models, Integer concurrency
     apiKeys = BackendChecks.keys(TYPE, apiKeys);
     timeoutSeconds = Checks.range("openai-images.timeoutSeconds", timeoutSeconds, 180, 1, 3600);
     BackendChecks.proxy(TYPE, proxy);
-    maxDownloadBytes = maxDownloadBytes == null ? 50L * 1024 * 1024 : maxDownloadBytes;
+    downloads = downloads == null ? DownloadsConfig.defaults() : downloads;
   }
 
   @JsonIgnore

@@ -100,15 +100,23 @@ public final class JobRunner {
     if (jobTimeoutMs > 0) {
       rj.timeoutTimer = vertx.setTimer(jobTimeoutMs, id -> timeout(rj));
     }
-    GenerationRequest request = GenerationRequest.of(job);
-    Future<GenerationResult> result = generator instanceof StreamingGenerator streaming
-        ? streaming.generate(request, rj.cancellation, text -> {
-          if (!rj.ended && !text.isEmpty()) {
-            send(rj, JobEvent.text(job.id(), info.workerId(), text)); // passed on as it comes
-          }
-        })
-        : generator.generate(request, rj.cancellation);
-    result.onComplete(ar -> finish(rj, ar));
+    start(rj).onComplete(ar -> finish(rj, ar));
+  }
+
+  /** The generation of a job; a generator that throws instead of failing its future still ends the job. */
+  private Future<GenerationResult> start(RunningJob rj) {
+    GenerationRequest request = GenerationRequest.of(rj.job);
+    try {
+      return generator instanceof StreamingGenerator streaming
+          ? streaming.generate(request, rj.cancellation, text -> {
+            if (!rj.ended && !text.isEmpty()) {
+              send(rj, JobEvent.text(rj.job.id(), info.workerId(), text)); // passed on as it comes
+            }
+          })
+          : generator.generate(request, rj.cancellation);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /** Stops a job; false if this runner does not have it. Its slot comes back when the generator gives up. */

@@ -8,8 +8,10 @@ import io.genbus.worker.GenerationException;
 import io.genbus.worker.GenerationRequest;
 import io.genbus.worker.GenerationResult;
 import io.genbus.worker.GenerationResult.GeneratedImage;
-import io.genbus.worker.Generator;
+import io.genbus.worker.upstream.Answer;
+import io.genbus.worker.upstream.ImageBytes;
 import io.genbus.worker.upstream.Upstream;
+import io.genbus.worker.upstream.UpstreamGenerator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -19,38 +21,38 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Google's Generative Language API: {@code POST {baseUrl}/v1beta/models/{model}:generateContent} with the
  * prompt and the input images as {@code inlineData}, asking for TEXT and IMAGE. A blocked prompt or image
  * is a final {@code content_blocked} error that says why.
  */
-public final class GeminiGenerator implements Generator {
+public final class GeminiGenerator extends UpstreamGenerator {
 
   /** Finish reasons that mean the model refused to produce the image. */
   static final Set<String> BLOCKED = Set.of("SAFETY", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "PROHIBITED_CONTENT",
       "BLOCKLIST", "SPII", "RECITATION", "IMAGE_RECITATION", "NO_IMAGE", "IMAGE_OTHER");
+  private static final Logger LOG = LoggerFactory.getLogger(GeminiGenerator.class);
 
   private final GeminiBackendConfig config;
-  private final Upstream upstream;
 
   public GeminiGenerator(Vertx vertx, GeminiBackendConfig config) {
+    super(vertx, "Gemini", config, null);
     this.config = config;
-    this.upstream = new Upstream(vertx, "Gemini", config);
   }
 
   @Override
   public Future<GenerationResult> generate(GenerationRequest request, Cancellation cancellation) {
-    String model = config.upstreamModel() != null ? config.upstreamModel() : request.model();
-    String url = upstream.baseUrl() + "/v1beta/models/" + model + ":generateContent";
+    String path = "/v1beta/models/" + upstream.model(request) + ":generateContent";
     Buffer body = requestBody(request).toBuffer();
-    return upstream.call(key -> upstream.client().postAbs(url)
-            .putHeader("x-goog-api-key", key)
-            .putHeader("Content-Type", "application/json")
-            .timeout(upstream.timeoutMs())
-            .sendBuffer(body)
-            .map(Upstream.Answer::of),
-        GeminiGenerator::result, cancellation);
+    return upstream.call(key -> upstream.exchange(upstream.post(path)
+                .putHeader("x-goog-api-key", key)
+                .putHeader("Content-Type", "application/json"),
+            call -> call.send(body), cancellation),
+        GeminiGenerator::result, cancellation)
+        .compose(this::checked);
   }
 
   JsonObject requestBody(GenerationRequest request) {
@@ -78,14 +80,15 @@ public final class GeminiGenerator implements Generator {
         .put("generationConfig", generationConfig);
   }
 
-  static GenerationResult result(Upstream.Answer response) {
+  /** The answer's text and images; their bytes are checked to be images afterwards. */
+  static GenerationResult result(Answer.Whole response) {
     JsonObject body = response.json();
     if (body == null) {
       throw new GenerationException(ErrorCode.UPSTREAM_ERROR, "Gemini answered with an empty body");
     }
     JsonObject feedback = body.getJsonObject("promptFeedback");
     if (feedback != null && feedback.getString("blockReason") != null) {
-      throw new GenerationException(ErrorCode.CONTENT_BLOCKED, "Gemini blocked the prompt (" + feedback.getString("blockReason") + ")");
+      throw new GenerationException(ErrorCode.CONTENT_BLOCKED, "Gemini blocked the prompt (" + Upstream.token(feedback.getString("blockReason")) + ")");
     }
     JsonArray candidates = body.getJsonArray("candidates");
     if (candidates == null || candidates.isEmpty()) {
@@ -107,27 +110,19 @@ public final class GeminiGenerator implements Generator {
         }
         JsonObject inline = part.getJsonObject("inlineData");
         if (inline != null && inline.getString("data") != null) {
-          images.add(new GeneratedImage(inline.getString("mimeType", "image/png"),
-              Base64.getDecoder().decode(inline.getString("data"))));
+          images.add(new GeneratedImage(null, ImageBytes.base64("Gemini", inline.getString("data"))));
         }
       }
     }
     String finish = candidate.getString("finishReason");
     if (images.isEmpty() && finish != null && BLOCKED.contains(finish)) {
-      String why = candidate.getString("finishMessage");
-      throw new GenerationException(ErrorCode.CONTENT_BLOCKED, "Gemini did not make the image (" + finish + ")"
-          + (why == null ? "" : ": " + why));
+      LOG.info("Gemini did not make the image ({}): {}", finish, Upstream.forLog(candidate.getString("finishMessage")));
+      throw new GenerationException(ErrorCode.CONTENT_BLOCKED, "Gemini did not make the image (" + finish + ")");
     }
     if (images.isEmpty() && text.isEmpty()) {
       throw new GenerationException(ErrorCode.UPSTREAM_ERROR, "Gemini answered with neither text nor image"
-          + (finish == null ? "" : " (" + finish + ")"));
+          + (finish == null ? "" : " (" + Upstream.token(finish) + ")"));
     }
     return new GenerationResult(text.isEmpty() ? null : text.toString(), images);
-  }
-
-  @Override
-  public Future<Void> close() {
-    upstream.close();
-    return Future.succeededFuture();
   }
 }

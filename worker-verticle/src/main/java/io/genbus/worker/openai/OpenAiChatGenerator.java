@@ -7,17 +7,15 @@ import io.genbus.worker.Cancellation;
 import io.genbus.worker.GenerationException;
 import io.genbus.worker.GenerationRequest;
 import io.genbus.worker.GenerationResult;
-import io.genbus.worker.GenerationResult.GeneratedImage;
 import io.genbus.worker.StreamingGenerator;
+import io.genbus.worker.upstream.Answer;
+import io.genbus.worker.upstream.ImageBytes;
 import io.genbus.worker.upstream.Upstream;
-import io.genbus.worker.upstream.Upstream.Answer;
+import io.genbus.worker.upstream.UpstreamGenerator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.parsetools.RecordParser;
@@ -26,21 +24,25 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Any OpenAI-compatible chat completions upstream that returns images in its message: the job is forwarded
  * ({@code POST {baseUrl}/v1/chat/completions}, input images as data-URL parts), its text passed on as it
  * streams in, and its images — markdown or bare data URLs in the content, or {@code message.images[]},
- * links downloaded — turned into genbus's own images, so the API's output mode applies to them too.
+ * links downloaded under {@code downloads} — turned into genbus's own images, so the API's output mode
+ * applies to them too.
  */
-public final class OpenAiChatGenerator implements StreamingGenerator {
+public final class OpenAiChatGenerator extends UpstreamGenerator implements StreamingGenerator {
 
+  private static final Logger LOG = LoggerFactory.getLogger(OpenAiChatGenerator.class);
+  private static final String NAME = "the chat upstream";
   private final OpenAiChatBackendConfig config;
-  private final Upstream upstream;
 
   public OpenAiChatGenerator(Vertx vertx, OpenAiChatBackendConfig config) {
+    super(vertx, NAME, config, config.downloads());
     this.config = config;
-    this.upstream = new Upstream(vertx, "the chat upstream", config);
   }
 
   @Override
@@ -48,7 +50,8 @@ public final class OpenAiChatGenerator implements StreamingGenerator {
     JsonObject body = requestBody(request);
     MarkdownImages split = new MarkdownImages();
     List<String> listed = new ArrayList<>();
-    return upstream.call(key -> send(key, body, split, listed, text), answer -> read(answer, split, listed, text), cancellation)
+    return upstream.call(key -> send(key, body, split, listed, text, cancellation),
+            answer -> read(answer, split, listed, text), cancellation)
         .compose(v -> {
           String rest = split.finish();
           if (!rest.isBlank()) {
@@ -56,9 +59,9 @@ public final class OpenAiChatGenerator implements StreamingGenerator {
           }
           List<String> targets = new ArrayList<>(split.images());
           targets.addAll(listed);
-          return Future.all(targets.stream().map(this::image).toList());
+          return images(upstream.reading(() -> targets.stream().map(OpenAiChatGenerator::ref).toList()), cancellation);
         })
-        .map(all -> new GenerationResult(null, all.<GeneratedImage>list()));
+        .map(images -> new GenerationResult(null, images));
   }
 
   JsonObject requestBody(GenerationRequest request) {
@@ -71,68 +74,71 @@ public final class OpenAiChatGenerator implements StreamingGenerator {
           new JsonObject().put("url", "data:" + image.mimeType() + ";base64," + Base64.getEncoder().encodeToString(image.data()))));
     }
     return new JsonObject()
-        .put("model", config.upstreamModel() != null ? config.upstreamModel() : request.model())
+        .put("model", upstream.model(request))
         .put("stream", config.stream())
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", content)));
   }
 
   /** One call; a 2xx stream is read as it comes, anything else is read whole for the error rules. */
-  private Future<Answer> send(String key, JsonObject body, MarkdownImages split, List<String> listed, Consumer<String> text) {
-    RequestOptions options = new RequestOptions()
-        .setMethod(HttpMethod.POST)
-        .setAbsoluteURI(upstream.baseUrl() + "/v1/chat/completions")
-        .putHeader("Authorization", "Bearer " + key)
-        .putHeader("Content-Type", "application/json")
-        .setIdleTimeout(upstream.timeoutMs());
-    return upstream.httpClient().request(options)
-        .compose(request -> request.send(body.toBuffer()))
-        .compose(response -> {
-          boolean streamed = response.statusCode() / 100 == 2
-              && String.valueOf(response.getHeader("Content-Type")).startsWith("text/event-stream");
-          return streamed
-              ? readStream(response, split, listed, text)
-              : response.body().map(buffer -> new Answer(response.statusCode(), response.headers(), buffer, null));
-        });
+  private Future<Answer> send(String key, JsonObject body, MarkdownImages split, List<String> listed, Consumer<String> text,
+                              Cancellation cancellation) {
+    return upstream.exchange(upstream.post("/v1/chat/completions")
+            .putHeader("Authorization", "Bearer " + key)
+            .putHeader("Content-Type", "application/json"),
+        call -> call.send(body.toBuffer()), cancellation, response -> readStream(response, split, listed, text));
   }
 
-  private Future<Answer> readStream(HttpClientResponse response, MarkdownImages split, List<String> listed,
-                                    Consumer<String> text) {
-    Promise<Answer> done = Promise.promise();
+  /**
+   * Reads an event stream line by line. Anything wrong in it (an error event, malformed JSON, a chunk of an
+   * unexpected shape) ends the call as the upstream's error and stops the stream.
+   */
+  private Future<Void> readStream(HttpClientResponse response, MarkdownImages split, List<String> listed,
+                                  Consumer<String> text) {
+    Promise<Void> done = Promise.promise();
     RecordParser lines = RecordParser.newDelimited("\n", line -> {
-      String data = line.toString(StandardCharsets.UTF_8).strip();
-      if (!data.startsWith("data:")) {
-        return; // comments (": keep-alive"), event names, blank lines
-      }
-      data = data.substring(5).strip();
-      if (data.equals("[DONE]") || data.isEmpty()) {
+      if (done.future().isComplete()) {
         return;
       }
       try {
-        JsonObject chunk = new JsonObject(data);
-        if (chunk.getJsonObject("error") != null) {
-          done.tryFail(new GenerationException(ErrorCode.UPSTREAM_ERROR,
-              "the chat upstream failed mid-stream: " + chunk.getJsonObject("error").getString("message", "")));
-          return;
-        }
-        JsonArray choices = chunk.getJsonArray("choices");
-        JsonObject delta = choices == null || choices.isEmpty() ? null : choices.getJsonObject(0).getJsonObject("delta");
-        if (delta != null) {
-          take(delta, split, listed, text);
-        }
-      } catch (DecodeException | ClassCastException e) {
-        done.tryFail(new GenerationException(ErrorCode.UPSTREAM_ERROR, "the chat upstream streamed malformed JSON"));
+        upstream.reading(() -> {
+          streamLine(line.toString(StandardCharsets.UTF_8).strip(), split, listed, text);
+          return null;
+        });
+      } catch (GenerationException e) {
+        done.tryFail(e);
+        response.request().reset();
       }
     });
     response.handler(lines);
     response.exceptionHandler(done::tryFail);
-    response.endHandler(v -> done.tryComplete(new Answer(response.statusCode(), response.headers(), null, "streamed")));
+    response.endHandler(v -> done.tryComplete());
     return done.future();
+  }
+
+  private void streamLine(String line, MarkdownImages split, List<String> listed, Consumer<String> text) {
+    if (!line.startsWith("data:")) {
+      return; // comments (": keep-alive"), event names, blank lines
+    }
+    String data = line.substring(5).strip();
+    if (data.equals("[DONE]") || data.isEmpty()) {
+      return;
+    }
+    JsonObject chunk = new JsonObject(data);
+    if (chunk.getValue("error") != null) {
+      LOG.warn("{} failed mid-stream: {}", NAME, Upstream.forLog(String.valueOf(chunk.getValue("error"))));
+      throw new GenerationException(ErrorCode.UPSTREAM_ERROR, NAME + " reported an error mid-stream");
+    }
+    JsonArray choices = chunk.getJsonArray("choices");
+    JsonObject delta = choices == null || choices.isEmpty() ? null : choices.getJsonObject(0).getJsonObject("delta");
+    if (delta != null) {
+      take(delta, split, listed, text);
+    }
   }
 
   /** A whole (non-streamed) answer; a streamed one was read already. */
   private Void read(Answer answer, MarkdownImages split, List<String> listed, Consumer<String> text) {
-    if (answer.value() == null) {
-      JsonObject message = answer.json().getJsonArray("choices").getJsonObject(0).getJsonObject("message");
+    if (answer instanceof Answer.Whole whole) {
+      JsonObject message = whole.json().getJsonArray("choices").getJsonObject(0).getJsonObject("message");
       take(message, split, listed, text);
     }
     return null;
@@ -154,22 +160,11 @@ public final class OpenAiChatGenerator implements StreamingGenerator {
     }
   }
 
-  private Future<GeneratedImage> image(String target) {
+  /** A data URL's bytes, or a link to download. */
+  private static ImageRef ref(String target) {
     if (target.startsWith("data:")) {
-      int comma = target.indexOf(',');
-      String mime = target.substring(5, Math.max(5, target.indexOf(';')));
-      try {
-        return Future.succeededFuture(new GeneratedImage(mime, Base64.getDecoder().decode(target.substring(comma + 1))));
-      } catch (IllegalArgumentException | StringIndexOutOfBoundsException e) {
-        return Future.failedFuture(new GenerationException(ErrorCode.UPSTREAM_ERROR, "the chat upstream sent a broken data URL"));
-      }
+      return ImageRef.inline(ImageBytes.base64(NAME, target.substring(target.indexOf(',') + 1)));
     }
-    return upstream.download(target, config.maxDownloadBytes());
-  }
-
-  @Override
-  public Future<Void> close() {
-    upstream.close();
-    return Future.succeededFuture();
+    return ImageRef.link(target);
   }
 }

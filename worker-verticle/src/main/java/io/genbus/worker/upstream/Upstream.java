@@ -4,43 +4,48 @@ import io.genbus.config.UpstreamSettings;
 import io.genbus.protocol.ErrorCode;
 import io.genbus.worker.Cancellation;
 import io.genbus.worker.GenerationException;
-import io.genbus.worker.GenerationResult.GeneratedImage;
+import io.genbus.worker.GenerationRequest;
+import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.ProxyOptions;
-import io.vertx.core.net.ProxyType;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
-import java.net.URI;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * What the HTTP backends share: one non-blocking {@link WebClient} (with the proxy, if any), the key pool,
- * and the rules that turn an upstream answer into a result or a {@link GenerationException} — retry on the
- * next key after a 429, once more after a 5xx, then a retryable error the API node fails over from; 4xx
- * and malformed answers are final. Messages never contain a key.
+ * What the HTTP backends share: one non-blocking {@link HttpClient} with a connection for every call the
+ * backend makes at once, the key pool, and the rules that turn an upstream answer into a result or a
+ * {@link GenerationException} — retry on the next key after a 429, once more after a 5xx, then a retryable
+ * error the API node fails over from; 4xx and malformed answers are final. What the client is told says who
+ * answered and the status; the upstream's own words go to the log (cleaned), never to the client, and a
+ * key is in neither.
  */
 public final class Upstream {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Upstream.class);
   /** How long a key rests after a 429 that gives no retry delay. */
   static final long DEFAULT_REST_MS = 60_000;
   /** Pause before the one retry after a 5xx. */
   static final long RETRY_PAUSE_MS = 300;
+  /** Longest piece of upstream text written to the log. */
+  static final int LOG_TEXT_MAX = 300;
 
   private final Vertx vertx;
   private final UpstreamSettings settings;
-  private final HttpClient httpClient;
-  private final WebClient client;
+  private final HttpClient client;
   private final KeyPool keys;
   private final String name;
 
@@ -49,53 +54,77 @@ public final class Upstream {
     this.name = name;
     this.settings = settings;
     this.keys = new KeyPool(settings.apiKeys());
-    WebClientOptions options = new WebClientOptions()
-        .setConnectTimeout(10_000)
-        .setUserAgent("genbus");
-    if (settings.proxy() != null) {
-      options.setProxyOptions(proxy(settings.proxy()));
-    }
-    this.httpClient = vertx.createHttpClient(options);
-    this.client = WebClient.wrap(httpClient, options);
+    this.client = HttpClients.upstream(vertx, settings);
   }
 
-  public WebClient client() {
-    return client;
+  public String name() {
+    return name;
   }
 
-  /** The underlying client, for answers read as a stream. */
-  public HttpClient httpClient() {
-    return httpClient;
+  /** The model name to send upstream for {@code request}. */
+  public String model(GenerationRequest request) {
+    return settings.upstreamModel() != null ? settings.upstreamModel() : request.model();
   }
 
-  public String baseUrl() {
-    return settings.baseUrl();
+  /** A POST to {@code baseUrl + path}; the call fails when no byte arrives for {@code timeoutSeconds}. */
+  public RequestOptions post(String path) {
+    return new RequestOptions()
+        .setMethod(HttpMethod.POST)
+        .setAbsoluteURI(settings.baseUrl() + path)
+        .setIdleTimeout(settings.timeoutSeconds() * 1000L)
+        .putHeader("User-Agent", "genbus");
   }
 
-  public long timeoutMs() {
-    return settings.timeoutSeconds() * 1000L;
+  public Future<Void> close() {
+    return client.close();
   }
 
-  public void close() {
-    client.close();
-    httpClient.close();
+  /** One request, its answer read whole; a cancelled job resets the request, which closes its stream. */
+  public Future<Answer.Whole> exchange(RequestOptions options, Function<HttpClientRequest, Future<HttpClientResponse>> send,
+                                       Cancellation cancellation) {
+    return exchange(options, send, cancellation, null).map(Answer.Whole.class::cast);
   }
 
   /**
-   * Calls the upstream with a key from the pool until it answers 2xx, then hands the body to {@code onSuccess}.
-   * {@code call} sends one request with the given key. A cancelled job completes at once (the call's late
-   * answer is dropped), which gives its slot back.
+   * One request; a 2xx {@code text/event-stream} answer is handed to {@code stream} as it arrives (its future
+   * completes at the end of the stream), any other answer is read whole.
    */
-  public <T> Future<T> call(Function<String, Future<Answer>> call,
-                            Function<Answer, T> onSuccess, Cancellation cancellation) {
+  public Future<Answer> exchange(RequestOptions options, Function<HttpClientRequest, Future<HttpClientResponse>> send,
+                                 Cancellation cancellation, Function<HttpClientResponse, Future<Void>> stream) {
+    return client.request(options).compose(request -> {
+      Promise<Answer> answer = Promise.promise();
+      cancellation.onCancel(() -> {
+        if (!answer.future().isComplete()) {
+          request.reset(); // stops the upstream's work on our behalf and frees the connection
+        }
+      });
+      send.apply(request).compose(response -> {
+        boolean streamed = stream != null && response.statusCode() / 100 == 2
+            && String.valueOf(response.getHeader("Content-Type")).startsWith("text/event-stream");
+        return streamed
+            ? stream.apply(response).map(v -> (Answer) new Answer.Streamed(response.statusCode(), response.headers()))
+            : response.body().map(body -> (Answer) new Answer.Whole(response.statusCode(), response.headers(), body));
+      }).onComplete(answer);
+      return answer.future();
+    });
+  }
+
+  /**
+   * Calls the upstream with a key from the pool until it answers 2xx, then hands the answer to {@code read}.
+   * {@code send} sends one request with the given key. Whatever {@code read} throws ends the call as the
+   * upstream's error (an answer of an unexpected shape must never leave a job hanging). A cancelled job
+   * completes at once, which gives its slot back.
+   */
+  public <A extends Answer, T> Future<T> call(Function<String, Future<A>> send, Function<A, T> read,
+                                              Cancellation cancellation) {
     Promise<T> result = Promise.promise();
     cancellation.onCancel(() -> result.tryFail(GenerationException.cancelled()));
-    attempt(call, onSuccess, result, cancellation, keys.size(), false);
+    attempt(send, read, result, cancellation, keys.size(), false);
     return result.future();
   }
 
-  private <T> void attempt(Function<String, Future<Answer>> call, Function<Answer, T> onSuccess,
-                           Promise<T> result, Cancellation cancellation, int keysLeft, boolean retried) {
+  private <A extends Answer, T> void attempt(Function<String, Future<A>> send, Function<A, T> read,
+                                             Promise<T> result, Cancellation cancellation, int keysLeft, boolean retried) {
     if (cancellation.isCancelled()) {
       return;
     }
@@ -105,56 +134,88 @@ public final class Upstream {
           name + ": every API key is resting after a 429; the first is usable again in " + (keys.soonestMs() / 1000 + 1) + " s"));
       return;
     }
-    call.apply(key).onComplete(ar -> {
+    send.apply(key).onComplete(ar -> {
       if (ar.failed()) {
         result.tryFail(ar.cause() instanceof GenerationException g ? g : transportFailure(ar.cause()));
         return;
       }
-      Answer response = ar.result();
+      A response = ar.result();
       int status = response.status();
       if (status / 100 == 2) {
         try {
-          result.tryComplete(onSuccess.apply(response));
+          result.tryComplete(reading(() -> read.apply(response)));
         } catch (GenerationException e) {
           result.tryFail(e);
-        } catch (DecodeException | ClassCastException | NullPointerException e) {
-          result.tryFail(new GenerationException(ErrorCode.UPSTREAM_ERROR, name + " answered with malformed JSON"));
         }
       } else if (status == 429) {
         keys.rest(key, retryDelayMs(response));
         if (keysLeft > 1) {
-          attempt(call, onSuccess, result, cancellation, keysLeft - 1, retried);
+          attempt(send, read, result, cancellation, keysLeft - 1, retried);
         } else {
-          result.tryFail(new GenerationException(ErrorCode.UPSTREAM_RATE_LIMITED, name + " answered 429: " + message(response)));
+          result.tryFail(failure(ErrorCode.UPSTREAM_RATE_LIMITED, response, ""));
         }
       } else if (status >= 500 && !retried) {
-        vertx.setTimer(RETRY_PAUSE_MS, id -> attempt(call, onSuccess, result, cancellation, keysLeft, true));
+        LOG.info("{} answered {}, retrying once: {}", name, status, forLog(detail(response)));
+        vertx.setTimer(RETRY_PAUSE_MS, id -> attempt(send, read, result, cancellation, keysLeft, true));
       } else if (status >= 500) {
-        result.tryFail(new GenerationException(ErrorCode.UPSTREAM_UNAVAILABLE, name + " answered " + status + ": " + message(response)));
+        result.tryFail(failure(ErrorCode.UPSTREAM_UNAVAILABLE, response, ""));
       } else if (status == 401 || status == 403) {
-        result.tryFail(new GenerationException(ErrorCode.UPSTREAM_ERROR, name + " refused the API key (HTTP " + status + ")"));
+        result.tryFail(failure(ErrorCode.UPSTREAM_ERROR, response, " (the API key was refused)"));
       } else {
-        result.tryFail(clientError(status, response));
+        result.tryFail(clientError(response));
       }
     });
   }
 
+  /**
+   * Runs {@code read} over an upstream answer: a {@link GenerationException} it throws stays as it is, any
+   * other runtime exception (a missing field, an empty array, bad base64) becomes the upstream's error.
+   */
+  public <T> T reading(Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (GenerationException e) {
+      throw e;
+    } catch (DecodeException e) {
+      LOG.warn("{} answered with malformed JSON: {}", name, forLog(e.getMessage()));
+      throw new GenerationException(ErrorCode.UPSTREAM_ERROR, name + " answered with malformed JSON");
+    } catch (RuntimeException e) {
+      LOG.warn("{} answered in an unexpected shape: {}", name, forLog(e.toString()));
+      throw new GenerationException(ErrorCode.UPSTREAM_ERROR, name + " answered in an unexpected shape");
+    }
+  }
+
   /** A 4xx other than 401/403/429: content policy answers become content_blocked, the rest are final errors. */
-  private GenerationException clientError(int status, Answer response) {
+  private GenerationException clientError(Answer response) {
     JsonObject error = errorObject(response);
     String code = error == null ? "" : String.valueOf(error.getValue("code", "")) + " " + error.getString("type", "");
-    String text = message(response);
+    String text = detail(response);
     if (code.contains("content_policy") || code.contains("moderation") || text.toLowerCase(Locale.ROOT).contains("safety")) {
-      return new GenerationException(ErrorCode.CONTENT_BLOCKED, text);
+      String token = code.contains("content_policy") ? "content_policy_violation"
+          : code.contains("moderation") ? "moderation_blocked" : "safety";
+      return failure(ErrorCode.CONTENT_BLOCKED, response, " (" + token + ")");
     }
-    return new GenerationException(ErrorCode.UPSTREAM_ERROR, name + " answered " + status + ": " + text);
+    return failure(ErrorCode.UPSTREAM_ERROR, response, "");
+  }
+
+  /** "{name} answered {status}{suffix}" for the client; the upstream's own message, cleaned, for the log. */
+  private GenerationException failure(ErrorCode code, Answer response, String suffix) {
+    String message = name + " answered " + response.status() + suffix;
+    LOG.warn("{}: {}", message, forLog(detail(response)));
+    return new GenerationException(code, message);
   }
 
   private GenerationException transportFailure(Throwable cause) {
-    if (cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout")) {
+    // Vert.x 5 fails a request that sees no byte for its idle timeout with NoStackTraceTimeoutException, a
+    // java.util.concurrent.TimeoutException (as Future.timeout does); a connect timeout is netty's
+    // ConnectTimeoutException, a ConnectException: the upstream could not be reached.
+    if (cause instanceof TimeoutException) {
       return new GenerationException(ErrorCode.UPSTREAM_TIMEOUT, name + " did not answer within " + settings.timeoutSeconds() + " s");
     }
-    return new GenerationException(ErrorCode.UPSTREAM_UNAVAILABLE, name + " could not be reached (" + cause.getClass().getSimpleName() + ")");
+    String why = cause instanceof ConnectTimeoutException ? "no connection within " + HttpClients.CONNECT_TIMEOUT_MS / 1000 + " s"
+        : cause.getClass().getSimpleName();
+    LOG.warn("{} could not be reached: {}", name, forLog(String.valueOf(cause)));
+    return new GenerationException(ErrorCode.UPSTREAM_UNAVAILABLE, name + " could not be reached (" + why + ")");
   }
 
   /** Google's {@code RetryInfo.retryDelay} ("37s"), or a Retry-After header, or a minute. */
@@ -182,92 +243,39 @@ public final class Upstream {
   }
 
   static JsonObject errorObject(Answer response) {
+    if (!(response instanceof Answer.Whole whole) || whole.body() == null) {
+      return null;
+    }
     try {
-      Buffer body = response.body();
-      if (body == null) {
-        return null;
-      }
-      Object json = new JsonObject(body).getValue("error");
+      Object json = whole.json().getValue("error");
       return json instanceof JsonObject e ? e : null;
     } catch (RuntimeException e) {
       return null;
     }
   }
 
-  /** The upstream's own error message, shortened; the body is never echoed whole. */
-  static String message(Answer response) {
+  /** The upstream's own error message, or the start of its body: for the log only. */
+  static String detail(Answer response) {
     JsonObject error = errorObject(response);
-    String text = error != null && error.getString("message") != null ? error.getString("message")
-        : "HTTP " + response.status();
-    return text.length() > 300 ? text.substring(0, 300) + "…" : text;
+    if (error != null && error.getValue("message") instanceof String message) {
+      return message;
+    }
+    Buffer body = response instanceof Answer.Whole whole ? whole.body() : null;
+    return body == null || body.length() == 0 ? "(no body)"
+        : body.getString(0, Math.min(body.length(), LOG_TEXT_MAX));
   }
 
-  static ProxyOptions proxy(String url) {
-    URI uri = URI.create(url);
-    ProxyOptions options = new ProxyOptions()
-        .setType(switch (uri.getScheme().toLowerCase(Locale.ROOT)) {
-          case "socks5" -> ProxyType.SOCKS5;
-          case "socks4" -> ProxyType.SOCKS4;
-          default -> ProxyType.HTTP;
-        })
-        .setHost(uri.getHost())
-        .setPort(uri.getPort());
-    if (uri.getUserInfo() != null) {
-      String[] parts = uri.getUserInfo().split(":", 2);
-      options.setUsername(parts[0]);
-      if (parts.length > 1) {
-        options.setPassword(parts[1]);
-      }
-    }
-    return options;
+  /** An upstream's code word (a finish or block reason) fit to show the client: letters, digits and _ only. */
+  public static String token(String code) {
+    return code != null && code.matches("[A-Za-z0-9_]{1,64}") ? code : "unrecognised";
   }
 
-  /**
-   * One upstream answer: status, headers, and the body (for a streamed answer, null; {@code value} then holds
-   * what was read from the stream).
-   */
-  public record Answer(int status, MultiMap headers, Buffer body, Object value) {
-    public static Answer of(HttpResponse<Buffer> response) {
-      return new Answer(response.statusCode(), response.headers(), response.body(), null);
+  /** Text from outside, fit for one log line: control characters (CR, LF, …) replaced, at most 300 characters. */
+  public static String forLog(String text) {
+    if (text == null) {
+      return "";
     }
-
-    public JsonObject json() {
-      return new JsonObject(body);
-    }
-  }
-
-  /** Downloads an image an upstream linked to: at most {@code maxBytes}, within the timeout, without the API key. */
-  public Future<GeneratedImage> download(String url, long maxBytes) {
-    return client.getAbs(url).timeout(timeoutMs()).send()
-        .recover(err -> Future.failedFuture(new GenerationException(ErrorCode.UPSTREAM_UNAVAILABLE,
-            "the image URL could not be downloaded (" + err.getClass().getSimpleName() + ")")))
-        .map(response -> {
-          if (response.statusCode() != 200) {
-            throw new GenerationException(ErrorCode.UPSTREAM_ERROR, "the image URL answered " + response.statusCode());
-          }
-          Buffer body = response.body();
-          if (body == null || body.length() == 0 || body.length() > maxBytes) {
-            throw new GenerationException(ErrorCode.UPSTREAM_ERROR, "the downloaded image is empty or over " + maxBytes + " bytes");
-          }
-          byte[] bytes = body.getBytes();
-          return new GeneratedImage(sniffImageType(bytes), bytes);
-        });
-  }
-
-  /** The media type of image bytes, from their first bytes. */
-  public static String sniffImageType(byte[] bytes) {
-    if (bytes.length > 3 && (bytes[0] & 0xff) == 0x89 && bytes[1] == 'P') {
-      return "image/png";
-    }
-    if (bytes.length > 2 && (bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xd8) {
-      return "image/jpeg";
-    }
-    if (bytes.length > 11 && bytes[0] == 'R' && bytes[8] == 'W' && bytes[9] == 'E') {
-      return "image/webp";
-    }
-    if (bytes.length > 3 && bytes[0] == 'G' && bytes[1] == 'I' && bytes[2] == 'F') {
-      return "image/gif";
-    }
-    return "image/png";
+    String shortened = text.length() > LOG_TEXT_MAX ? text.substring(0, LOG_TEXT_MAX) + "…" : text;
+    return shortened.replaceAll("\\p{Cntrl}", " ");
   }
 }

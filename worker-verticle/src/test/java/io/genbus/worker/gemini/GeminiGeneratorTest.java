@@ -189,7 +189,7 @@ class GeminiGeneratorTest {
     GenerationException e = fails(prompt("a cat"));
     assertEquals(ErrorCode.UPSTREAM_UNAVAILABLE, e.code());
     assertTrue(e.toJobError().retryable());
-    assertTrue(e.getMessage().contains("overloaded"));
+    assertEquals("Gemini answered 503", e.getMessage(), "the upstream's own words go to the log only");
   }
 
   @Test

@@ -103,7 +103,7 @@ class OpenAiChatGeneratorTest {
             .put("image_url", new JsonObject().put("url", "data:image/png;base64," + PNG64))));
     fake.then(Reply.json(200, new JsonObject().put("choices", new JsonArray().add(new JsonObject().put("index", 0)
         .put("message", message).put("finish_reason", "stop"))).encode()));
-    GenerationResult result = generator("stream: false").generate(
+    GenerationResult result = generator("stream: false\ndownloads: {allowHttp: true, allow: [127.0.0.1]}").generate(
             new GenerationRequest("j", "other-gateway-image", "two cats", null, List.of()), new Cancellation())
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertEquals("Two pictures", result.text().strip());

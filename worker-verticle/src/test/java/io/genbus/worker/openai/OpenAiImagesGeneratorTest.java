@@ -37,6 +37,8 @@ class OpenAiImagesGeneratorTest {
   static final byte[] PNG = LocalRenderer.renderPng("from openai", 0, 16);
   static final String PNG64 = Base64.getEncoder().encodeToString(PNG);
   static final String ANSWER = "{\"created\":1,\"data\":[{\"b64_json\":\"" + PNG64 + "\"}]}";
+  /** Loopback is refused by default: these tests download from the fake on 127.0.0.1 by allowing it. */
+  static final String LOOPBACK_DOWNLOADS = "downloads: {allowHttp: true, allow: [127.0.0.1]}\n";
 
   FakeUpstream fake;
   Vertx vertx;
@@ -110,19 +112,23 @@ class OpenAiImagesGeneratorTest {
   void urlDownloaded() throws Exception {
     fake.serve("/files/cat.png", Reply.bytes("image/png", PNG64));
     fake.then(Reply.json(200, "{\"data\":[{\"url\":\"" + fake.baseUrl() + "/files/cat.png\"}]}"));
-    GenerationResult result = run(generator(""), prompt("a cat"));
+    GenerationResult result = run(generator(LOOPBACK_DOWNLOADS), prompt("a cat"));
     assertArrayEquals(PNG, result.images().get(0).bytes());
+    assertEquals("image/png", result.images().get(0).mimeType());
     assertEquals("GET", fake.received.get(1).method());
     assertEquals("/files/cat.png", fake.received.get(1).path());
     assertNull(fake.received.get(1).headers().get("Authorization"), "the key is not sent to the image host");
   }
 
   @Test
-  @DisplayName("a url result over maxDownloadBytes is refused")
+  @DisplayName("a url result over downloads.maxBytes is refused")
   void urlTooLarge() {
-    fake.serve("/files/big.png", Reply.bytes("image/png", PNG64));
+    byte[] big = LocalRenderer.renderPng("a large picture", 0, 256);
+    assertTrue(big.length > 1024);
+    fake.serve("/files/big.png", Reply.bytes("image/png", Base64.getEncoder().encodeToString(big)));
     fake.then(Reply.json(200, "{\"data\":[{\"url\":\"" + fake.baseUrl() + "/files/big.png\"}]}"));
-    ExecutionException e = assertThrows(ExecutionException.class, () -> run(generator("maxDownloadBytes: 10\n"), prompt("a cat")));
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> run(generator("downloads: {allowHttp: true, allow: [127.0.0.1], maxBytes: 1024}\n"), prompt("a cat")));
     assertEquals(ErrorCode.UPSTREAM_ERROR, ((GenerationException) e.getCause()).code());
   }
 
@@ -135,7 +141,8 @@ class OpenAiImagesGeneratorTest {
     GenerationException g = (GenerationException) e.getCause();
     assertEquals(ErrorCode.CONTENT_BLOCKED, g.code());
     assertFalse(g.toJobError().retryable());
-    assertTrue(g.getMessage().contains("safety system"));
+    assertEquals("the images API answered 400 (moderation_blocked)", g.getMessage());
+    assertFalse(g.getMessage().contains("safety system"), "the upstream's own words go to the log only");
   }
 
   @Test
