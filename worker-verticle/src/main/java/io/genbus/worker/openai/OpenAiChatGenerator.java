@@ -13,9 +13,7 @@ import io.genbus.worker.upstream.ImageBytes;
 import io.genbus.worker.upstream.Upstream;
 import io.genbus.worker.upstream.UpstreamGenerator;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.parsetools.RecordParser;
@@ -79,42 +77,18 @@ public final class OpenAiChatGenerator extends UpstreamGenerator implements Stre
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", content)));
   }
 
-  /** One call; a 2xx stream is read as it comes, anything else is read whole for the error rules. */
+  /** One call; a 2xx event stream is read line by line as it comes, anything else whole for the error rules. */
   private Future<Answer> send(String key, JsonObject body, MarkdownImages split, List<String> listed, Consumer<String> text,
                               Cancellation cancellation) {
+    RecordParser lines = RecordParser.newDelimited("\n",
+        line -> streamLine(line.toString(StandardCharsets.UTF_8).strip(), split, listed, text));
     return upstream.exchange(upstream.post("/v1/chat/completions")
             .putHeader("Authorization", "Bearer " + key)
             .putHeader("Content-Type", "application/json"),
-        call -> call.send(body.toBuffer()), cancellation, response -> readStream(response, split, listed, text));
+        call -> call.send(body.toBuffer()), cancellation, lines);
   }
 
-  /**
-   * Reads an event stream line by line. Anything wrong in it (an error event, malformed JSON, a chunk of an
-   * unexpected shape) ends the call as the upstream's error and stops the stream.
-   */
-  private Future<Void> readStream(HttpClientResponse response, MarkdownImages split, List<String> listed,
-                                  Consumer<String> text) {
-    Promise<Void> done = Promise.promise();
-    RecordParser lines = RecordParser.newDelimited("\n", line -> {
-      if (done.future().isComplete()) {
-        return;
-      }
-      try {
-        upstream.reading(() -> {
-          streamLine(line.toString(StandardCharsets.UTF_8).strip(), split, listed, text);
-          return null;
-        });
-      } catch (GenerationException e) {
-        done.tryFail(e);
-        response.request().reset();
-      }
-    });
-    response.handler(lines);
-    response.exceptionHandler(done::tryFail);
-    response.endHandler(v -> done.tryComplete());
-    return done.future();
-  }
-
+  /** One line of the event stream; an error event or a chunk of the wrong shape ends the call (thrown). */
   private void streamLine(String line, MarkdownImages split, List<String> listed, Consumer<String> text) {
     if (!line.startsWith("data:")) {
       return; // comments (": keep-alive"), event names, blank lines

@@ -7,6 +7,7 @@ import io.genbus.worker.GenerationException;
 import io.genbus.worker.GenerationRequest;
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -86,11 +87,12 @@ public final class Upstream {
   }
 
   /**
-   * One request; a 2xx {@code text/event-stream} answer is handed to {@code stream} as it arrives (its future
-   * completes at the end of the stream), any other answer is read whole.
+   * One request; the body of a 2xx {@code text/event-stream} answer goes to {@code stream} chunk by chunk as it
+   * arrives, any other answer is read whole. Whatever {@code stream} throws ends the call as the upstream's
+   * error; so does a body that sends no byte for {@code timeoutSeconds}.
    */
   public Future<Answer> exchange(RequestOptions options, Function<HttpClientRequest, Future<HttpClientResponse>> send,
-                                 Cancellation cancellation, Function<HttpClientResponse, Future<Void>> stream) {
+                                 Cancellation cancellation, Handler<Buffer> stream) {
     return client.request(options).compose(request -> {
       Promise<Answer> answer = Promise.promise();
       cancellation.onCancel(() -> {
@@ -98,15 +100,86 @@ public final class Upstream {
           request.reset(); // stops the upstream's work on our behalf and frees the connection
         }
       });
-      send.apply(request).compose(response -> {
-        boolean streamed = stream != null && response.statusCode() / 100 == 2
-            && String.valueOf(response.getHeader("Content-Type")).startsWith("text/event-stream");
-        return streamed
-            ? stream.apply(response).map(v -> (Answer) new Answer.Streamed(response.statusCode(), response.headers()))
-            : response.body().map(body -> (Answer) new Answer.Whole(response.statusCode(), response.headers(), body));
-      }).onComplete(answer);
+      send.apply(request).onFailure(answer::tryFail).onSuccess(response -> {
+        int status = response.statusCode();
+        if (stream != null && status / 100 == 2
+            && String.valueOf(response.getHeader("Content-Type")).startsWith("text/event-stream")) {
+          read(request, response, stream).<Answer>map(v -> new Answer.Streamed(status, response.headers())).onComplete(answer);
+        } else {
+          Buffer body = Buffer.buffer();
+          read(request, response, body::appendBuffer).<Answer>map(v -> new Answer.Whole(status, response.headers(), body))
+              .onComplete(answer);
+        }
+      });
       return answer.future();
     });
+  }
+
+  /**
+   * Reads a body chunk by chunk. Vert.x's request idle timeout ends when the response head arrives, so the
+   * body has its own: no byte for {@code timeoutSeconds} fails the read (a TimeoutException) and resets the
+   * request.
+   */
+  private Future<Void> read(HttpClientRequest request, HttpClientResponse response, Handler<Buffer> chunks) {
+    Promise<Void> done = Promise.promise();
+    long idleMs = settings.timeoutSeconds() * 1000L;
+    IdleTimer idle = new IdleTimer(vertx, idleMs, () -> {
+      if (done.tryFail(new TimeoutException("no byte of the body for " + idleMs + " ms"))) {
+        request.reset();
+      }
+    });
+    response.handler(chunk -> {
+      if (done.future().isComplete()) {
+        return;
+      }
+      idle.touch();
+      try {
+        reading(() -> {
+          chunks.handle(chunk);
+          return null;
+        });
+      } catch (GenerationException e) {
+        done.tryFail(e);
+        request.reset();
+      }
+    });
+    response.exceptionHandler(done::tryFail);
+    response.endHandler(v -> done.tryComplete());
+    done.future().onComplete(ar -> idle.cancel());
+    return done.future();
+  }
+
+  /** Fires {@code onIdle} once nothing {@link #touch}ed it for {@code ms}; one timer, not one per chunk. */
+  private static final class IdleTimer {
+    private final Vertx vertx;
+    private final long ms;
+    private final Runnable onIdle;
+    private long last = System.nanoTime();
+    private long timer;
+
+    IdleTimer(Vertx vertx, long ms, Runnable onIdle) {
+      this.vertx = vertx;
+      this.ms = ms;
+      this.onIdle = onIdle;
+      this.timer = vertx.setTimer(ms, this::check);
+    }
+
+    private void check(long id) {
+      long idle = (System.nanoTime() - last) / 1_000_000;
+      if (idle >= ms) {
+        onIdle.run();
+      } else {
+        timer = vertx.setTimer(ms - idle, this::check);
+      }
+    }
+
+    void touch() {
+      last = System.nanoTime();
+    }
+
+    void cancel() {
+      vertx.cancelTimer(timer);
+    }
   }
 
   /**
