@@ -39,6 +39,8 @@ public final class Upstream {
   private static final Logger LOG = LoggerFactory.getLogger(Upstream.class);
   /** How long a key rests after a 429 that gives no retry delay. */
   static final long DEFAULT_REST_MS = 60_000;
+  /** The longest an upstream can make a key rest. */
+  static final long MAX_REST_MS = 3_600_000;
   /** Pause before the one retry after a 5xx. */
   static final long RETRY_PAUSE_MS = 300;
   /** Longest piece of upstream text written to the log. */
@@ -212,32 +214,39 @@ public final class Upstream {
         result.tryFail(ar.cause() instanceof GenerationException g ? g : transportFailure(ar.cause()));
         return;
       }
-      A response = ar.result();
-      int status = response.status();
-      if (status / 100 == 2) {
-        try {
-          result.tryComplete(reading(() -> read.apply(response)));
-        } catch (GenerationException e) {
-          result.tryFail(e);
-        }
-      } else if (status == 429) {
-        keys.rest(key, retryDelayMs(response));
-        if (keysLeft > 1) {
-          attempt(send, read, result, cancellation, keysLeft - 1, retried);
-        } else {
-          result.tryFail(failure(ErrorCode.UPSTREAM_RATE_LIMITED, response, ""));
-        }
-      } else if (status >= 500 && !retried) {
-        LOG.info("{} answered {}, retrying once: {}", name, status, forLog(detail(response)));
-        vertx.setTimer(RETRY_PAUSE_MS, id -> attempt(send, read, result, cancellation, keysLeft, true));
-      } else if (status >= 500) {
-        result.tryFail(failure(ErrorCode.UPSTREAM_UNAVAILABLE, response, ""));
-      } else if (status == 401 || status == 403) {
-        result.tryFail(failure(ErrorCode.UPSTREAM_ERROR, response, " (the API key was refused)"));
-      } else {
-        result.tryFail(clientError(response));
+      try {
+        reading(() -> {
+          answered(ar.result(), key, send, read, result, cancellation, keysLeft, retried);
+          return null;
+        });
+      } catch (GenerationException e) {
+        result.tryFail(e); // also an error answer too odd to classify: nothing may leave the call hanging
       }
     });
+  }
+
+  private <A extends Answer, T> void answered(A response, String key, Function<String, Future<A>> send, Function<A, T> read,
+                                              Promise<T> result, Cancellation cancellation, int keysLeft, boolean retried) {
+    int status = response.status();
+    if (status / 100 == 2) {
+      result.tryComplete(read.apply(response));
+    } else if (status == 429) {
+      keys.rest(key, retryDelayMs(response));
+      if (keysLeft > 1) {
+        attempt(send, read, result, cancellation, keysLeft - 1, retried);
+      } else {
+        result.tryFail(failure(ErrorCode.UPSTREAM_RATE_LIMITED, response, ""));
+      }
+    } else if (status >= 500 && !retried) {
+      LOG.info("{} answered {}, retrying once: {}", name, status, forLog(detail(response)));
+      vertx.setTimer(RETRY_PAUSE_MS, id -> attempt(send, read, result, cancellation, keysLeft, true));
+    } else if (status >= 500) {
+      result.tryFail(failure(ErrorCode.UPSTREAM_UNAVAILABLE, response, ""));
+    } else if (status == 401 || status == 403) {
+      result.tryFail(failure(ErrorCode.UPSTREAM_ERROR, response, " (the API key was refused)"));
+    } else {
+      result.tryFail(clientError(response));
+    }
   }
 
   /**
@@ -261,8 +270,8 @@ public final class Upstream {
   /** A 4xx other than 401/403/429: content policy answers become content_blocked, the rest are final errors. */
   private GenerationException clientError(Answer response) {
     JsonObject error = errorObject(response);
-    String code = error == null ? "" : String.valueOf(error.getValue("code", "")) + " " + error.getString("type", "");
-    String text = detail(response);
+    String code = error == null ? "" : error.getValue("code", "") + " " + error.getValue("type", "");
+    String text = error != null && error.getValue("message") instanceof String message ? message : "";
     if (code.contains("content_policy") || code.contains("moderation") || text.toLowerCase(Locale.ROOT).contains("safety")) {
       String token = code.contains("content_policy") ? "content_policy_violation"
           : code.contains("moderation") ? "moderation_blocked" : "safety";
@@ -296,11 +305,11 @@ public final class Upstream {
     JsonObject error = errorObject(response);
     if (error != null && error.getValue("details") instanceof JsonArray details) {
       for (Object d : details) {
-        if (d instanceof JsonObject detail && detail.getString("@type", "").endsWith("RetryInfo")) {
-          String delay = detail.getString("retryDelay", "");
+        if (d instanceof JsonObject detail && String.valueOf(detail.getValue("@type")).endsWith("RetryInfo")
+            && detail.getValue("retryDelay") instanceof String delay) {
           if (delay.endsWith("s")) {
             try {
-              return (long) (Double.parseDouble(delay.substring(0, delay.length() - 1)) * 1000);
+              return Math.min(MAX_REST_MS, (long) (Double.parseDouble(delay.substring(0, delay.length() - 1)) * 1000));
             } catch (NumberFormatException ignored) {
               // fall through to the defaults
             }
@@ -309,8 +318,8 @@ public final class Upstream {
       }
     }
     String retryAfter = response.headers().get("Retry-After");
-    if (retryAfter != null && retryAfter.matches("\\d+")) {
-      return Long.parseLong(retryAfter) * 1000;
+    if (retryAfter != null && retryAfter.matches("\\d{1,9}")) {
+      return Math.min(MAX_REST_MS, Long.parseLong(retryAfter) * 1000);
     }
     return DEFAULT_REST_MS;
   }
@@ -349,6 +358,6 @@ public final class Upstream {
       return "";
     }
     String shortened = text.length() > LOG_TEXT_MAX ? text.substring(0, LOG_TEXT_MAX) + "…" : text;
-    return shortened.replaceAll("\\p{Cntrl}", " ");
+    return shortened.replaceAll("[\\p{Cntrl}\\u0085\\u2028\\u2029]", " ");
   }
 }

@@ -132,6 +132,18 @@ class UpstreamAnswersTest {
     assertEquals(ErrorCode.UPSTREAM_ERROR, fails(images()).code());
   }
 
+  @ParameterizedTest(name = "an error answer {0} ends the call")
+  @ValueSource(strings = {"400 {\"error\":{\"type\":5,\"code\":[1],\"message\":{}}}", "400 [1,2]", "404 ",
+      "429 {\"error\":{\"details\":[{\"@type\":5,\"retryDelay\":7}]}}", "429 {\"error\":{\"details\":{}}}",
+      "403 {\"error\":null}"})
+  void errorShapes(String answer) {
+    String[] parts = answer.split(" ", 2);
+    fake.then(Reply.json(Integer.parseInt(parts[0]), parts[1]));
+    GenerationException e = fails(images());
+    assertEquals("the images API answered " + parts[0] + (parts[0].equals("403") ? " (the API key was refused)" : ""),
+        e.getMessage());
+  }
+
   @Test
   @DisplayName("the client sees who answered and the status; the upstream's words go to the log, on one line")
   void genericErrors() {

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -75,7 +76,7 @@ class UpstreamPoolTest {
     }
 
     /** What the server counted, read on its own event loop. */
-    <T> T read(java.util.function.Supplier<T> what) throws Exception {
+    <T> T read(Supplier<T> what) throws Exception {
       CompletableFuture<T> value = new CompletableFuture<>();
       vertx.runOnContext(v -> value.complete(what.get()));
       return value.get(10, TimeUnit.SECONDS);
@@ -124,16 +125,20 @@ class UpstreamPoolTest {
     return calls;
   }
 
+  /** Waits until the fake holds as many calls as it expects, releases them, and sees every call answered. */
+  static void allAnswered(HoldingUpstream fake, List<CompletableFuture<Integer>> calls) throws Exception {
+    fake.allInFlight.get(20, TimeUnit.SECONDS);
+    fake.release();
+    for (CompletableFuture<Integer> call : calls) {
+      assertEquals(200, call.get(20, TimeUnit.SECONDS));
+    }
+  }
+
   @Test
   @DisplayName("HTTP/1.1, concurrency 20: 20 calls in flight at once, never more (25 made)")
   void http1() throws Exception {
     try (HoldingUpstream fake = new HoldingUpstream(20)) {
-      List<CompletableFuture<Integer>> calls = calls(vertx, upstream(fake.server.actualPort(), ""), 25);
-      fake.allInFlight.get(20, TimeUnit.SECONDS);
-      fake.release();
-      for (CompletableFuture<Integer> call : calls) {
-        assertEquals(200, call.get(20, TimeUnit.SECONDS));
-      }
+      allAnswered(fake, calls(vertx, upstream(fake.server.actualPort(), ""), 25));
       assertEquals(20, fake.read(() -> fake.maxInFlight), "the 5 beyond concurrency waited for a connection");
       assertEquals(Set.of(HttpVersion.HTTP_1_1), fake.versions);
     }
@@ -143,12 +148,7 @@ class UpstreamPoolTest {
   @DisplayName("http2: true on plain http: 20 calls at once over HTTP/2 (h2c), on at most 2 connections")
   void h2c() throws Exception {
     try (HoldingUpstream fake = new HoldingUpstream(20)) {
-      List<CompletableFuture<Integer>> calls = calls(vertx, upstream(fake.server.actualPort(), ", http2: true"), 20);
-      fake.allInFlight.get(20, TimeUnit.SECONDS);
-      fake.release();
-      for (CompletableFuture<Integer> call : calls) {
-        assertEquals(200, call.get(20, TimeUnit.SECONDS));
-      }
+      allAnswered(fake, calls(vertx, upstream(fake.server.actualPort(), ", http2: true"), 20));
       assertEquals(Set.of(HttpVersion.HTTP_2), fake.versions);
       int connections = fake.read(() -> fake.connections);
       assertTrue(connections <= 2, connections + " connections");
