@@ -43,6 +43,8 @@ public final class Upstream {
   static final long MAX_REST_MS = 3_600_000;
   /** Pause before the one retry after a 5xx. */
   static final long RETRY_PAUSE_MS = 300;
+  /** The largest answer read (a few 4K images in base64 fit many times over): a bound on a worker's memory. */
+  static final long MAX_ANSWER_BYTES = 256L * 1024 * 1024;
   /** Longest piece of upstream text written to the log. */
   static final int LOG_TEXT_MAX = 300;
 
@@ -118,9 +120,9 @@ public final class Upstream {
   }
 
   /**
-   * Reads a body chunk by chunk. Vert.x's request idle timeout ends when the response head arrives, so the
-   * body has its own: no byte for {@code timeoutSeconds} fails the read (a TimeoutException) and resets the
-   * request.
+   * Reads a body chunk by chunk, at most {@link #MAX_ANSWER_BYTES}. Vert.x's request idle timeout ends when
+   * the response head arrives, so the body has its own: no byte for {@code timeoutSeconds} fails the read (a
+   * TimeoutException) and resets the request.
    */
   private Future<Void> read(HttpClientRequest request, HttpClientResponse response, Handler<Buffer> chunks) {
     Promise<Void> done = Promise.promise();
@@ -130,6 +132,7 @@ public final class Upstream {
         request.reset();
       }
     });
+    long[] received = {0};
     response.handler(chunk -> {
       if (done.future().isComplete()) {
         return;
@@ -137,6 +140,12 @@ public final class Upstream {
       idle.touch();
       try {
         reading(() -> {
+          received[0] += chunk.length();
+          if (received[0] > MAX_ANSWER_BYTES) {
+            LOG.warn("{} answered with more than {} bytes", name, MAX_ANSWER_BYTES);
+            throw new GenerationException(ErrorCode.UPSTREAM_ERROR, name + " answered with more than "
+                + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB");
+          }
           chunks.handle(chunk);
           return null;
         });
