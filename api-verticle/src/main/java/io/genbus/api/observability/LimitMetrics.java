@@ -4,6 +4,7 @@ import io.genbus.api.limits.ConversionGate;
 import io.genbus.api.limits.NodeLimits;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.function.ToDoubleFunction;
 
 /**
  * How close this API node is to its limits: {@code genbus_open_requests{kind="all"|"streams"}},
@@ -19,19 +20,21 @@ public final class LimitMetrics {
   }
 
   public void watch(NodeLimits limits, ConversionGate conversions) {
-    Gauge.builder("genbus.open.requests", limits, NodeLimits::openJobs)
-        .description("Chat requests open on this API node").tag("kind", "all").register(registry);
-    Gauge.builder("genbus.open.requests", limits, NodeLimits::openStreams)
-        .description("Chat requests open on this API node").tag("kind", "streams").register(registry);
-    Gauge.builder("genbus.held.bytes", limits, NodeLimits::heldBytes)
-        .description("Bytes held by open requests (bodies, prompts, converted input images)").register(registry);
-    Gauge.builder("genbus.held.bytes.max", limits, NodeLimits::maxBytes)
-        .description("Bytes open requests may hold before new ones get 429 node_busy").register(registry);
-    Gauge.builder("genbus.image.conversions", conversions, ConversionGate::running)
-        .description("Input image conversions").tag("state", "running").register(registry);
-    Gauge.builder("genbus.image.conversions", conversions, ConversionGate::waiting)
-        .description("Input image conversions").tag("state", "waiting").register(registry);
-    Gauge.builder("genbus.image.conversion.slots", conversions, ConversionGate::slots)
-        .description("Input image conversions that may run at once, from the heap and the cores").register(registry);
+    String open = "Chat requests open on this API node";
+    gauge("genbus.open.requests", open, limits, NodeLimits::openJobs, "kind", "all");
+    gauge("genbus.open.requests", open, limits, NodeLimits::openStreams, "kind", "streams");
+    gauge("genbus.held.bytes", "Bytes held by open requests (bodies, prompts, converted input images)",
+        limits, NodeLimits::heldBytes);
+    gauge("genbus.held.bytes.max", "Bytes open requests may hold before new ones get 429 node_busy",
+        limits, NodeLimits::maxBytes);
+    String conversionsNow = "Input image conversions";
+    gauge("genbus.image.conversions", conversionsNow, conversions, ConversionGate::running, "state", "running");
+    gauge("genbus.image.conversions", conversionsNow, conversions, ConversionGate::waiting, "state", "waiting");
+    gauge("genbus.image.conversion.slots", "Input image conversions that may run at once, from the heap and the cores",
+        conversions, ConversionGate::slots);
+  }
+
+  private <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value, String... tags) {
+    Gauge.builder(name, source, value).description(description).tags(tags).register(registry);
   }
 }
