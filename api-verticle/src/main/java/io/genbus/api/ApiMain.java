@@ -19,10 +19,18 @@ public final class ApiMain {
   public static void main(String[] args) {
     NodeMain.run("api", args, ConfigLoader::api, ApiConfig::drainSeconds, (node, config) -> deploy(node, config)
         .onSuccess(api -> {
-          if (config.keys().isEmpty()) {
-            LOG.warn("api.keys is empty: anyone who can reach this port can use the API");
+          if (config.keys().isEmpty() && config.allowAnonymous()) {
+            LOG.warn("api.keys is empty and api.allowAnonymous is true: anyone who can reach {}:{} can use the API",
+                config.bindHost(), api.port());
+          } else if (config.keys().isEmpty()) {
+            LOG.warn("api.keys is empty: listening on {} only, so that nobody else can use the API{}", config.bindHost(),
+                config.bindHost().equals(config.host()) ? ""
+                    : " (api.host " + config.host() + " needs api.keys, or api.allowAnonymous: true)");
           }
-          LOG.info("genbus API listening on http://{}:{}", config.host(), api.port());
+          if (api.opsPort() >= 0) {
+            LOG.info("genbus API metrics and health on http://{}:{}", config.ops().host(), api.opsPort());
+          }
+          LOG.info("genbus API listening on http://{}:{}", config.bindHost(), api.port());
         }));
   }
 

@@ -1,10 +1,14 @@
 package io.genbus.api;
 
+import io.genbus.api.images.InputImageConverter;
 import io.genbus.api.jobs.JobDispatcher;
 import io.genbus.api.jobs.JobObserver;
 import io.genbus.api.jobs.Scheduler;
 import io.genbus.api.jobs.WorkerDirectory;
+import io.genbus.api.limits.ConversionGate;
+import io.genbus.api.limits.NodeLimits;
 import io.genbus.api.observability.JobMetrics;
+import io.genbus.api.observability.LimitMetrics;
 import io.genbus.api.status.RecentJobs;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
@@ -17,10 +21,11 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One API node: its scheduler (worker directory and job dispatcher, on this verticle's event loop) and an
- * {@link HttpVerticle} on every core, all serving the same port. Stopping it drains: the HTTP instances
- * stop accepting connections and give open requests {@code api.drainSeconds} to finish, then the
- * scheduler ends what is left.
+ * One API node: its scheduler (worker directory and job dispatcher, on this verticle's event loop), its
+ * limits (open requests, image conversions) and an {@link HttpVerticle} on every core, all serving the
+ * same port (and the same {@code api.ops.port}, when set). Stopping it drains: the HTTP instances stop
+ * accepting connections and give open requests {@code api.drainSeconds} to finish, then the scheduler ends
+ * what is left.
  */
 public final class ApiVerticle extends VerticleBase {
 
@@ -34,6 +39,7 @@ public final class ApiVerticle extends VerticleBase {
   private WorkerDirectory directory;
   private JobDispatcher dispatcher;
   private int port;
+  private int opsPort = -1;
 
   public ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics) {
     this(config, nodeId, membership, metrics, Runtime.getRuntime().availableProcessors());
@@ -62,20 +68,26 @@ public final class ApiVerticle extends VerticleBase {
       dispatcher.nodeLeft(node);
     }));
     Scheduler scheduler = new Scheduler(context, dispatcher, directory);
+    InputImageConverter converter = new InputImageConverter(config.images());
+    NodeLimits limits = NodeLimits.forHeap(config.limits().maxOpenJobs(), config.limits().maxOpenStreams());
+    ConversionGate conversions = new ConversionGate(ConversionGate.slotsFor(Runtime.getRuntime().maxMemory(),
+        converter.worstCaseBytes(), Runtime.getRuntime().availableProcessors()));
+    new LimitMetrics(metrics).watch(limits, conversions);
     HttpVerticle.Shared shared = new HttpVerticle.Shared(config, nodeId, membership, metrics, scheduler, recentJobs,
-        listenPort());
+        listenPort(config.port()), config.ops().separate() ? listenPort(config.ops().port()) : null, converter, limits,
+        conversions);
     return Future.all(directory.start(), dispatcher.start())
-        .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(shared, p -> port = p),
+        .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(shared, p -> port = p, p -> opsPort = p),
             new DeploymentOptions().setInstances(httpInstances)));
   }
 
   /**
    * The port all HTTP instances listen on. Vert.x shares one server among instances that ask for the same
-   * port; for {@code api.port: 0} a negative port asks for a free one shared by every server given that same
-   * negative number, so each API verticle of a Vert.x instance (several in tests) gets its own.
+   * port; for port 0 a negative port asks for a free one shared by every server given that same negative
+   * number, so each API verticle of a Vert.x instance (several in tests) gets its own.
    */
-  private int listenPort() {
-    return config.port() != 0 ? config.port() : -ANY_PORT.incrementAndGet();
+  private static int listenPort(int configured) {
+    return configured != 0 ? configured : -ANY_PORT.incrementAndGet();
   }
 
   /** Runs after the HTTP instances (child deployments) have drained and stopped. */
@@ -93,5 +105,10 @@ public final class ApiVerticle extends VerticleBase {
   /** The port the node listens on (useful when {@code api.port} is 0). */
   public int port() {
     return port;
+  }
+
+  /** The port of the operations listener, or -1 without {@code api.ops.port}. */
+  public int opsPort() {
+    return opsPort;
   }
 }

@@ -6,6 +6,10 @@ import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageOutput;
 import io.genbus.api.images.ImageStore;
 import io.genbus.api.images.ImagesHandler;
+import io.genbus.api.images.InputImageConverter;
+import io.genbus.api.limits.ConnectionGuard;
+import io.genbus.api.limits.ConversionGate;
+import io.genbus.api.limits.NodeLimits;
 import io.genbus.api.jobs.Scheduler;
 import io.genbus.api.models.ModelsHandler;
 import io.genbus.api.observability.HealthHandler;
@@ -19,6 +23,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -26,67 +31,118 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
 /**
- * The HTTP edge on one event loop: router and server. An API node runs one per core on the same port
- * (Vert.x spreads connections over them); all reach the node's one {@link Scheduler}.
+ * The HTTP edge on one event loop: router and server (and, with {@code api.ops.port}, a second one for
+ * {@code /metrics} and health). An API node runs one per core on the same port (Vert.x spreads connections
+ * over them); all reach the node's one {@link Scheduler} and share its limits.
  */
 final class HttpVerticle extends VerticleBase {
 
   /** What every HTTP instance of a node uses. */
   record Shared(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
-                Scheduler scheduler, RecentJobs recentJobs, int port) {
+                Scheduler scheduler, RecentJobs recentJobs, int port, Integer opsPort, InputImageConverter converter,
+                NodeLimits limits, ConversionGate conversions) {
   }
 
   private final Shared shared;
   private final IntConsumer listening;
+  private final IntConsumer opsListening;
   private HttpServer server;
+  private HttpServer opsServer;
+  private ConnectionGuard guard;
 
-  HttpVerticle(Shared shared, IntConsumer listening) {
+  HttpVerticle(Shared shared, IntConsumer listening, IntConsumer opsListening) {
     this.shared = shared;
     this.listening = listening;
+    this.opsListening = opsListening;
   }
 
   @Override
   public Future<?> start() {
-    server = vertx.createHttpServer().requestHandler(router());
-    return server.listen(shared.port(), shared.config().host()).onSuccess(s -> listening.accept(s.actualPort()));
+    ApiConfig config = shared.config();
+    ErrorResponses errors = new ErrorResponses(config.errorLanguage(), config.maxBodyBytes());
+    guard = new ConnectionGuard(vertx, config.limits().idleTimeoutSeconds() * 1000L,
+        config.limits().bodyTimeoutSeconds() * 1000L, errors);
+    server = httpServer(router(errors));
+    opsServer = shared.opsPort() == null ? null : httpServer(opsRouter(errors));
+    Future<?> ops = opsServer == null ? Future.succeededFuture()
+        : opsServer.listen(shared.opsPort(), config.ops().host()).onSuccess(s -> opsListening.accept(s.actualPort()));
+    return ops.compose(v -> server.listen(shared.port(), config.bindHost()))
+        .onSuccess(s -> listening.accept(s.actualPort()));
+  }
+
+  /**
+   * HTTP/1.1 only: h2c's protocol detection would keep a connection from the {@link ConnectionGuard} until
+   * its first request is complete, which is exactly what a slow client never sends. (Chat clients speak
+   * HTTP/1.1; HTTP/2 comes with TLS, at the proxy in front.)
+   */
+  private HttpServer httpServer(Router router) {
+    return vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
+        .connectionHandler(guard::connected)
+        .requestHandler(router);
   }
 
   @Override
   public Future<?> stop() {
-    return server.shutdown(shared.config().drainSeconds(), TimeUnit.SECONDS);
+    Future<?> ops = opsServer == null ? Future.succeededFuture() : opsServer.close();
+    return Future.all(ops, server.shutdown(shared.config().drainSeconds(), TimeUnit.SECONDS));
   }
 
-  private Router router() {
+  private Router router(ErrorResponses errors) {
     ApiConfig config = shared.config();
     Scheduler scheduler = shared.scheduler();
-    ErrorResponses errors = new ErrorResponses(config.errorLanguage(), config.maxBodyBytes());
     ModelsHandler models = new ModelsHandler(scheduler);
     StatusHandler status = new StatusHandler(shared.nodeId(), shared.membership(), scheduler, shared.recentJobs());
     ImageStore imageStore = new ImageStore(vertx, config.images().ttlSeconds() * 1000L);
-    ImageOutput imageOutput = new ImageOutput(config.images().output(), imageStore);
-    HealthHandler health = new HealthHandler(shared.nodeId(), shared.membership(), scheduler);
+    ImageOutput imageOutput = new ImageOutput(config.images().output(), imageStore, config.images().maxStoredBytes());
+    ChatCompletionsHandler chat = new ChatCompletionsHandler(vertx, config, scheduler, errors, imageOutput,
+        shared.converter(), shared.limits(), shared.conversions());
     Router router = Router.router(vertx);
+    router.route().handler(guard);
     router.route().handler(new RequestIds());
-    // Operations endpoints: no key, as load balancers and Prometheus expect.
-    router.get("/health/live").handler(health::live);
-    router.get("/health/ready").handler(health::ready);
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(shared.metrics()));
+    // Operations endpoints: no key, as load balancers and Prometheus expect; /metrics only here when there
+    // is no separate operations listener. Health stays on this port too, where load balancers probe.
+    health(router);
+    if (shared.opsPort() == null) {
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(shared.metrics()));
+    }
     DashboardHandler dashboard = new DashboardHandler();
     router.get("/").handler(dashboard::handle);
     router.get("/dashboard").handler(dashboard::handle);
     // Stored images need no key: their unguessable names are the permission (see ImagesHandler).
     router.get("/v1/images/:file").handler(new ImagesHandler(imageStore)::handle);
     router.route("/v1/*").handler(new ApiKeyAuth(config.keys()));
+    // Admission before the body is read; its own route, as vertx-web wants body handlers first on theirs.
+    router.post("/v1/chat/completions").handler(chat::open);
     router.post("/v1/chat/completions")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
-        .handler(new ChatCompletionsHandler(vertx, config, scheduler, errors, imageOutput));
+        .handler(chat);
     router.get("/v1/models").handler(models::list);
     router.get("/v1/models/:model").handler(models::get);
     router.get("/v1/status").handler(status::handle);
+    errorHandlers(router, errors);
+    return router;
+  }
+
+  /** {@code api.ops.port}'s router: health and metrics, nothing else. */
+  private Router opsRouter(ErrorResponses errors) {
+    Router router = Router.router(vertx);
+    router.route().handler(guard);
+    health(router);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(shared.metrics()));
+    errorHandlers(router, errors);
+    return router;
+  }
+
+  private void health(Router router) {
+    HealthHandler health = new HealthHandler(shared.nodeId(), shared.membership(), shared.scheduler());
+    router.get("/health/live").handler(health::live);
+    router.get("/health/ready").handler(health::ready);
+  }
+
+  private static void errorHandlers(Router router, ErrorResponses errors) {
     router.route().failureHandler(errors::handleFailure);
     for (int code : new int[] {404, 405, 413, 500}) {
       router.errorHandler(code, errors::handleFailure);
     }
-    return router;
   }
 }

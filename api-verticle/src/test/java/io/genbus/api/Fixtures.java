@@ -11,13 +11,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 
 /** Tiny test images of every kind, made here (WebP comes from a fixture file: ImageIO cannot write it). */
-final class Fixtures {
+public final class Fixtures {
 
   private Fixtures() {
   }
@@ -102,6 +104,37 @@ final class Fixtures {
     return out.toByteArray();
   }
 
+  /**
+   * A solid-colour {@code side} × {@code side} PNG of 16 bits per channel with alpha (8 bytes a pixel), written
+   * row by row through a deflater, so the raster is never in memory here: 6300² is 318 MB decoded, 0.3 MB
+   * as a file.
+   */
+  public static byte[] solidPng16(int side, Color colour) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+    chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(side).putInt(side).put((byte) 16).put((byte) 6)
+        .put((byte) 0).put((byte) 0).put((byte) 0).array());
+    byte[] row = new byte[1 + side * 8]; // filter byte 0, then R G B A as 16-bit big-endian samples
+    int[] samples = {colour.getRed(), colour.getGreen(), colour.getBlue(), 255};
+    for (int x = 0; x < side; x++) {
+      for (int c = 0; c < 4; c++) {
+        row[1 + x * 8 + c * 2] = (byte) samples[c];
+        row[2 + x * 8 + c * 2] = (byte) samples[c];
+      }
+    }
+    ByteArrayOutputStream idat = new ByteArrayOutputStream();
+    try (DeflaterOutputStream deflate = new DeflaterOutputStream(idat, new Deflater(9), 1 << 16)) {
+      for (int y = 0; y < side; y++) {
+        deflate.write(row);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    chunk(out, "IDAT", idat.toByteArray());
+    chunk(out, "IEND", new byte[0]);
+    return out.toByteArray();
+  }
+
   private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
     byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
     out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
@@ -113,7 +146,7 @@ final class Fixtures {
     out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
   }
 
-  static String dataUrl(String mime, byte[] bytes) {
+  public static String dataUrl(String mime, byte[] bytes) {
     return "data:" + mime + ";base64," + Base64.getEncoder().encodeToString(bytes);
   }
 

@@ -7,8 +7,9 @@ import java.util.List;
  * The {@code api} section of the config file. Every field has a default, so an empty section works.
  *
  * @param port              HTTP port (3000); 0 picks a free one
- * @param host              interface to bind (0.0.0.0)
- * @param keys              accepted bearer keys; empty = open (a warning is logged at startup)
+ * @param host              interface to bind (0.0.0.0); without keys, see {@link #bindHost()}
+ * @param keys              accepted bearer keys; empty = open to anyone who reaches the port, which is then
+ *                          loopback only unless {@code allowAnonymous}
  * @param keepAliveSeconds  seconds between keep-alives on an open stream (15)
  * @param keepAliveMode     comment (default) or content
  * @param maxBodyBytes      largest request body accepted; larger → 413 (64 MiB)
@@ -21,12 +22,19 @@ import java.util.List;
  * @param images            input image limits and the output mode
  * @param publicBaseUrl     base of image URLs in {@code url} output mode, e.g. {@code https://img.example.com};
  *                          null = from each request's Host header
+ * @param allowAnonymous    without keys, serve {@code host} anyway (false: without keys only 127.0.0.1 is bound)
+ * @param maxPromptChars    longest prompt (the text of the last user message) accepted; longer → 400 (32,000)
+ * @param limits            what the node takes on at once, and the connection clocks
+ * @param ops               where {@code /metrics} and {@code /health/*} are served
  */
 public record ApiConfig(Integer port, String host, List<String> keys, Integer keepAliveSeconds,
                         KeepAliveMode keepAliveMode, Long maxBodyBytes, ErrorLanguage errorLanguage,
                         Integer workerLostSeconds, QueueConfig queue, DispatchConfig dispatch,
                         FailoverConfig failover, Integer drainSeconds, ImagesConfig images,
-                        String publicBaseUrl) {
+                        String publicBaseUrl, Boolean allowAnonymous, Integer maxPromptChars,
+                        LimitsConfig limits, OpsConfig ops) {
+
+  static final String LOOPBACK = "127.0.0.1";
 
   public ApiConfig {
     port = Checks.range("api.port", port, 3000, 0, 65535);
@@ -46,15 +54,36 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
     drainSeconds = Checks.range("api.drainSeconds", drainSeconds, 30, 0, 3600);
     images = images == null ? ImagesConfig.defaults() : images;
     publicBaseUrl = publicBaseUrl == null || publicBaseUrl.isBlank() ? null : publicBaseUrl.replaceAll("/+$", "");
+    allowAnonymous = allowAnonymous != null && allowAnonymous;
+    // 32,000 characters: pages of instructions, far beyond any image model's prompt, yet small beside the body limit.
+    maxPromptChars = Checks.range("api.maxPromptChars", maxPromptChars, 32_000, 1, 10_000_000);
+    limits = limits == null ? LimitsConfig.defaults() : limits;
+    ops = ops == null ? OpsConfig.defaults() : ops;
+  }
+
+  /**
+   * The interface the API really binds: {@code host}, except that an API without keys binds only 127.0.0.1
+   * unless {@code allowAnonymous} says anonymous clients from the network are meant.
+   */
+  public String bindHost() {
+    return keys.isEmpty() && !allowAnonymous && !isLoopback(host) ? LOOPBACK : host;
+  }
+
+  /** A literal loopback address or {@code localhost} (no name lookup). */
+  public static boolean isLoopback(String host) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
   }
 
   /** All defaults. */
   public static ApiConfig defaults() {
-    return new ApiConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    return new ApiConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+        null, null, null);
   }
 
   public ApiConfig withPort(int newPort) {
     return new ApiConfig(newPort, host, keys, keepAliveSeconds, keepAliveMode, maxBodyBytes, errorLanguage,
-        workerLostSeconds, queue, dispatch, failover, drainSeconds, images, publicBaseUrl);
+        workerLostSeconds, queue, dispatch, failover, drainSeconds, images, publicBaseUrl, allowAnonymous, maxPromptChars,
+        limits, ops);
   }
 }

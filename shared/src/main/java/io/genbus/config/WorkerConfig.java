@@ -12,7 +12,7 @@ import java.util.List;
  * @param drainSeconds     on SIGTERM, how long running jobs may take to finish before the node leaves (30)
  * @param httpPort         port of the node's own health and metrics endpoints; absent = none (a worker
  *                         needs no HTTP to work, and several workers often share a host); 0 picks a free one
- * @param httpHost         interface those endpoints bind (0.0.0.0)
+ * @param httpHost         interface those endpoints bind (127.0.0.1: a scraper elsewhere needs it set)
  */
 public record WorkerConfig(List<BackendConfig> backends, Integer heartbeatSeconds, Integer jobTimeoutSeconds,
                            Integer drainSeconds, Integer httpPort, String httpHost) {
@@ -25,7 +25,7 @@ public record WorkerConfig(List<BackendConfig> backends, Integer heartbeatSecond
     jobTimeoutSeconds = Checks.range("worker.jobTimeoutSeconds", jobTimeoutSeconds, 300, 0, 86_400);
     drainSeconds = Checks.range("worker.drainSeconds", drainSeconds, 30, 0, 3600);
     httpPort = httpPort == null ? null : Checks.range("worker.httpPort", httpPort, 0, 0, 65535);
-    httpHost = httpHost == null || httpHost.isBlank() ? "0.0.0.0" : httpHost;
+    httpHost = httpHost == null || httpHost.isBlank() ? "127.0.0.1" : httpHost;
   }
 
   public static WorkerConfig defaults() {

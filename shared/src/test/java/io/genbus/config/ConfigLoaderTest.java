@@ -125,6 +125,74 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("limits and safe defaults: documented defaults, set in the file or the environment, typos refused")
+  void limitsAndSafeDefaults() {
+    ApiConfig defaults = new ConfigLoader(Map.of()).apiFromText("{}");
+    assertEquals("0.0.0.0", defaults.host());
+    assertEquals("127.0.0.1", defaults.bindHost(), "no keys: loopback only");
+    assertEquals(false, defaults.allowAnonymous());
+    assertEquals(32_000, defaults.maxPromptChars());
+    assertEquals(12_000, defaults.limits().maxOpenJobs());
+    assertEquals(10_000, defaults.limits().maxOpenStreams());
+    assertEquals(60, defaults.limits().idleTimeoutSeconds());
+    assertEquals(120, defaults.limits().bodyTimeoutSeconds());
+    assertEquals("127.0.0.1", defaults.ops().host());
+    assertEquals(null, defaults.ops().port());
+    assertEquals(false, defaults.ops().separate());
+    assertEquals(25_000_000L, defaults.images().maxPixels());
+    assertEquals(32L * 1024 * 1024, defaults.images().maxStoredBytes());
+    assertEquals("127.0.0.1", new ConfigLoader(Map.of()).workerFromText("{}").httpHost());
+
+    ConfigLoader loader = new ConfigLoader(Map.of());
+    assertEquals("0.0.0.0", loader.apiFromText("keys: [sk-1]").bindHost(), "with keys, api.host");
+    assertEquals("0.0.0.0", loader.apiFromText("allowAnonymous: true").bindHost(), "anonymous on purpose");
+    assertEquals("10.0.0.5", loader.apiFromText("host: 10.0.0.5\nallowAnonymous: true").bindHost());
+    assertEquals("127.0.0.1", loader.apiFromText("host: 10.0.0.5").bindHost());
+    assertEquals("127.0.0.9", loader.apiFromText("host: 127.0.0.9").bindHost(), "a loopback host is kept");
+    assertEquals("localhost", loader.apiFromText("host: localhost").bindHost());
+
+    ApiConfig file = loader.apiFromText("""
+        maxPromptChars: 500
+        limits: {maxOpenJobs: 7, maxOpenStreams: 3, idleTimeoutSeconds: 5, bodyTimeoutSeconds: 9}
+        ops: {host: 0.0.0.0, port: 9100}
+        images: {maxStoredBytes: 4096}
+        """);
+    assertEquals(500, file.maxPromptChars());
+    assertEquals(new LimitsConfig(7, 3, 5, 9), file.limits());
+    assertEquals(new OpsConfig("0.0.0.0", 9100), file.ops());
+    assertEquals(4096L, file.images().maxStoredBytes());
+
+    ApiConfig env = new ConfigLoader(Map.of(
+        "GENBUS_API_ALLOW_ANONYMOUS", "true",
+        "GENBUS_API_MAX_PROMPT_CHARS", "100",
+        "GENBUS_API_LIMITS_MAX_OPEN_JOBS", "11",
+        "GENBUS_API_LIMITS_MAX_OPEN_STREAMS", "4",
+        "GENBUS_API_LIMITS_IDLE_TIMEOUT_SECONDS", "6",
+        "GENBUS_API_LIMITS_BODY_TIMEOUT_SECONDS", "8",
+        "GENBUS_API_OPS_HOST", "10.0.0.9",
+        "GENBUS_API_OPS_PORT", "9101",
+        "GENBUS_API_IMAGES_MAX_PIXELS", "1000000",
+        "GENBUS_API_IMAGES_MAX_STORED_BYTES", "2048")).apiFromText("{}");
+    assertEquals(true, env.allowAnonymous());
+    assertEquals(100, env.maxPromptChars());
+    assertEquals(new LimitsConfig(11, 4, 6, 8), env.limits());
+    assertEquals(new OpsConfig("10.0.0.9", 9101), env.ops());
+    assertEquals(1_000_000L, env.images().maxPixels());
+    assertEquals(2048L, env.images().maxStoredBytes());
+
+    ConfigException typo = assertThrows(ConfigException.class, () -> loader.apiFromText("limits: {maxOpenJob: 3}"));
+    assertTrue(typo.getMessage().contains("maxOpenJob"), typo.getMessage());
+    ConfigException opsTypo = assertThrows(ConfigException.class, () -> loader.apiFromText("ops: {prot: 3}"));
+    assertTrue(opsTypo.getMessage().contains("prot"), opsTypo.getMessage());
+    ConfigException idle = assertThrows(ConfigException.class, () -> loader.apiFromText("limits: {idleTimeoutSeconds: 0}"));
+    assertTrue(idle.getMessage().contains("api.limits.idleTimeoutSeconds"), idle.getMessage());
+    ConfigException prompt = assertThrows(ConfigException.class, () -> loader.apiFromText("maxPromptChars: 0"));
+    assertTrue(prompt.getMessage().contains("api.maxPromptChars"), prompt.getMessage());
+    ConfigException stored = assertThrows(ConfigException.class, () -> loader.apiFromText("images: {maxStoredBytes: 10}"));
+    assertTrue(stored.getMessage().contains("api.images.maxStoredBytes"), stored.getMessage());
+  }
+
+  @Test
   @DisplayName("a worker section error does not stop an API node")
   void sectionsAreIndependent() throws IOException {
     Path path = file("mixed.yaml", "api:\n  port: 3001\nworker:\n  backends: nonsense\n");

@@ -1,9 +1,12 @@
 package io.genbus.api.chat;
 
+import io.genbus.api.errors.ApiException;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageOutput;
 import io.genbus.api.images.InputImageConverter;
 import io.genbus.api.jobs.Scheduler;
+import io.genbus.api.limits.ConversionGate;
+import io.genbus.api.limits.NodeLimits;
 import io.genbus.api.observability.RequestIds;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.InputImage;
@@ -23,11 +26,16 @@ import java.util.List;
  * that a non-streaming request may wait, converts the input images, queues the job, and answers as one
  * JSON completion or as an SSE stream. Image work, and parsing all but small bodies, run on worker threads,
  * never on the event loop.
+ *
+ * <p>Every request is counted against the node's {@link NodeLimits} from before its body is read
+ * ({@link #open}) until its response ends, holding first twice its body (the bytes and the parsed text),
+ * then its body, prompt and converted images; its images wait for a {@link ConversionGate} slot.
  */
 public final class ChatCompletionsHandler implements Handler<RoutingContext> {
 
   private static final SecureRandom RANDOM = new SecureRandom();
   static final int INLINE_PARSE_BYTES = 16 * 1024;
+  private static final String TICKET = "genbus.limits.ticket";
 
   private final Vertx vertx;
   private final ApiConfig config;
@@ -35,15 +43,46 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
   private final ErrorResponses errors;
   private final InputImageConverter converter;
   private final ImageOutput imageOutput;
+  private final NodeLimits limits;
+  private final ConversionGate conversions;
 
   public ChatCompletionsHandler(Vertx vertx, ApiConfig config, Scheduler scheduler, ErrorResponses errors,
-                                ImageOutput imageOutput) {
+                                ImageOutput imageOutput, InputImageConverter converter, NodeLimits limits,
+                                ConversionGate conversions) {
     this.vertx = vertx;
     this.config = config;
     this.scheduler = scheduler;
     this.errors = errors;
-    this.converter = new InputImageConverter(config.images());
+    this.converter = converter;
     this.imageOutput = imageOutput;
+    this.limits = limits;
+    this.conversions = conversions;
+  }
+
+  /**
+   * Before the body is read: admits the request into the node's limits, holding twice its declared length
+   * (a body of unknown length counts as {@code api.maxBodyBytes}), or refuses it with 429 node_busy — then
+   * the connection closes, rather than read a body that will not be used.
+   */
+  public void open(RoutingContext ctx) {
+    long declared;
+    try {
+      String length = ctx.request().getHeader("Content-Length");
+      declared = length == null ? config.maxBodyBytes() : Math.min(Long.parseLong(length.trim()), config.maxBodyBytes());
+    } catch (NumberFormatException e) {
+      declared = config.maxBodyBytes();
+    }
+    NodeLimits.Ticket ticket;
+    try {
+      ticket = limits.open(2 * Math.max(0, declared));
+    } catch (ApiException busy) {
+      ctx.response().putHeader("Connection", "close");
+      ctx.fail(busy);
+      return;
+    }
+    ctx.put(TICKET, ticket);
+    ctx.addEndHandler(ar -> ticket.close());
+    ctx.next();
   }
 
   @Override
@@ -59,11 +98,12 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
    */
   private Future<ChatRequest> parse(Buffer body) {
     int maxImages = config.images().maxCount();
+    int maxPromptChars = config.maxPromptChars();
     if (body != null && body.length() > INLINE_PARSE_BYTES) {
-      return vertx.executeBlocking(() -> ChatRequestParser.parse(body, maxImages), false);
+      return vertx.executeBlocking(() -> ChatRequestParser.parse(body, maxImages, maxPromptChars), false);
     }
     try {
-      return Future.succeededFuture(ChatRequestParser.parse(body, maxImages));
+      return Future.succeededFuture(ChatRequestParser.parse(body, maxImages, maxPromptChars));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -75,12 +115,27 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
    * is admitted and queued in one hop to the scheduler.
    */
   private Future<Void> admit(RoutingContext ctx, ChatRequest request) {
+    NodeLimits.Ticket ticket = ctx.get(TICKET);
+    if (request.stream()) {
+      ticket.stream(); // or 429 node_busy
+    }
     if (request.images().isEmpty()) {
+      ticket.hold(heldBody(ctx) + 2L * request.prompt().length());
       return start(ctx, request, List.of());
     }
     return scheduler.admit(request.model(), !request.stream())
-        .compose(v -> vertx.executeBlocking(() -> converter.convert(request.images()), false))
-        .compose(images -> start(ctx, request, images));
+        .compose(v -> conversions.run(() -> !ctx.response().closed(),
+            () -> vertx.executeBlocking(() -> converter.convert(request.images()), false)))
+        .compose(images -> {
+          // From now on it holds its body (the router keeps it), its prompt and its converted images.
+          ticket.hold(heldBody(ctx) + 2L * request.prompt().length()
+              + images.stream().mapToLong(i -> i.data().length).sum());
+          return start(ctx, request, images);
+        });
+  }
+
+  private static long heldBody(RoutingContext ctx) {
+    return ctx.body().buffer() == null ? 0 : ctx.body().buffer().length();
   }
 
   private Future<Void> start(RoutingContext ctx, ChatRequest request, List<InputImage> images) {
@@ -98,12 +153,12 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
     response.closeHandler(v -> cancel.run());
     if (!request.stream()) {
       CompletionCollector collector = new CompletionCollector(response, chunks, errors);
-      return scheduler.submit(job, true, new ContentRenderer(collector, imageOutput, baseUrl));
+      return scheduler.submit(job, true, new ContentRenderer(collector, imageOutput, baseUrl, config.errorLanguage()));
     }
     SseStream stream = new SseStream(vertx, response, chunks, config.keepAliveSeconds() * 1000L,
         config.keepAliveMode(), errors, () -> scheduler.position(jobId));
     // Opened once admitted (a refusal is still a plain HTTP error), before any of the job's events arrive.
-    return scheduler.submit(job, false, new ContentRenderer(stream, imageOutput, baseUrl))
+    return scheduler.submit(job, false, new ContentRenderer(stream, imageOutput, baseUrl, config.errorLanguage()))
         .onSuccess(v -> {
           if (!response.closed()) { // else the close already cancelled the job: no stream, no timer
             stream.open(cancel);

@@ -3,25 +3,41 @@ package io.genbus.api.chat;
 import io.genbus.api.errors.ApiException;
 import io.genbus.api.images.ImagePart;
 import io.genbus.protocol.ErrorCode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Turns a request body into a {@link ChatRequest}, or an {@link ApiException} that names the offending
  * parameter the way OpenAI does ({@code messages[1].content}).
+ *
+ * <p>Bounded: a body is first scanned without building anything, and one of more than
+ * {@link #MAX_JSON_VALUES} values is refused — a JSON tree costs many times its text (64 MiB of {@code {}}
+ * would be millions of maps); the prompt is at most {@code maxPromptChars} long.
  */
 public final class ChatRequestParser {
+
+  /** Far more than any chat request has (a 1,000-turn conversation with parts is some 10,000). */
+  static final int MAX_JSON_VALUES = 100_000;
+  private static final JsonFactory SCANNER = new JsonFactory();
 
   private ChatRequestParser() {
   }
 
-  /** @param maxImages how many images the last user message may carry ({@code api.images.maxCount}) */
-  public static ChatRequest parse(Buffer body, int maxImages) {
+  /**
+   * @param maxImages      how many images the last user message may carry ({@code api.images.maxCount})
+   * @param maxPromptChars the longest prompt accepted ({@code api.maxPromptChars})
+   */
+  public static ChatRequest parse(Buffer body, int maxImages, int maxPromptChars) {
     JsonObject json = object(body);
     String model = requiredString(json, "model");
     boolean stream = optionalBoolean(json, "stream");
@@ -29,7 +45,7 @@ public final class ChatRequestParser {
     JsonArray messages = messages(json);
     int last = lastUserMessage(messages);
     List<ImagePart> images = images(messages.getJsonObject(last), last, maxImages);
-    String prompt = prompt(messages.getJsonObject(last), last, !images.isEmpty());
+    String prompt = prompt(messages.getJsonObject(last), last, !images.isEmpty(), maxPromptChars);
     return new ChatRequest(model, prompt, stream, seed, images);
   }
 
@@ -37,6 +53,7 @@ public final class ChatRequestParser {
     if (body == null || body.length() == 0) {
       throw new ApiException(ErrorCode.INVALID_JSON, null, "the body is empty");
     }
+    countValues(body);
     Object value;
     try {
       value = Json.decodeValue(body);
@@ -47,6 +64,48 @@ public final class ChatRequestParser {
       throw new ApiException(ErrorCode.INVALID_JSON, null, "expected a JSON object");
     }
     return json;
+  }
+
+  /** Refuses a body of more than {@link #MAX_JSON_VALUES} JSON values before any of them is built. */
+  private static void countValues(Buffer body) {
+    int values = 0;
+    try (JsonParser parser = SCANNER.createParser(new BufferInput(body))) {
+      JsonToken token;
+      while ((token = parser.nextToken()) != null) {
+        if (token != JsonToken.END_OBJECT && token != JsonToken.END_ARRAY && token != JsonToken.FIELD_NAME
+            && ++values > MAX_JSON_VALUES) {
+          throw new ApiException(ErrorCode.INVALID_JSON, null, "more than " + MAX_JSON_VALUES + " values");
+        }
+      }
+    } catch (IOException e) {
+      throw new ApiException(ErrorCode.INVALID_JSON, null, firstLine(e.getMessage()));
+    }
+  }
+
+  /** Reads a buffer in place (its bytes are not copied). */
+  private static final class BufferInput extends InputStream {
+    private final Buffer buffer;
+    private int position;
+
+    BufferInput(Buffer buffer) {
+      this.buffer = buffer;
+    }
+
+    @Override
+    public int read() {
+      return position < buffer.length() ? buffer.getByte(position++) & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] into, int offset, int length) {
+      if (position >= buffer.length()) {
+        return -1;
+      }
+      int n = Math.min(length, buffer.length() - position);
+      buffer.getBytes(position, position + n, into, offset);
+      position += n;
+      return n;
+    }
   }
 
   private static String requiredString(JsonObject json, String key) {
@@ -147,8 +206,14 @@ public final class ChatRequestParser {
    * The prompt is the text of the last user message: a string, or its text parts joined by newlines. It may
    * be empty only when the message carries images (the backend then makes a variation of them).
    */
-  private static String prompt(JsonObject message, int index, boolean hasImages) {
+  private static String prompt(JsonObject message, int index, boolean hasImages, int maxPromptChars) {
     Object content = message.getValue("content");
+    long length = content instanceof JsonArray parts ? textLength(parts) : content == null ? 0 : ((String) content).length();
+    if (length > maxPromptChars) {
+      // OpenAI names "messages" for a prompt that is too long.
+      throw new ApiException(ErrorCode.INVALID_VALUE, "messages", "messages",
+          "the prompt (the text of the last user message) is " + length + " characters, at most " + maxPromptChars);
+    }
     String text = content instanceof JsonArray parts ? textOf(parts) : (String) content;
     if ((text == null || text.isBlank()) && !hasImages) {
       throw new ApiException(ErrorCode.INVALID_VALUE, "messages[" + index + "].content",
@@ -185,6 +250,19 @@ public final class ChatRequestParser {
       return url;
     }
     return null;
+  }
+
+  /** The length of {@link #textOf}, without building it. */
+  private static long textLength(JsonArray parts) {
+    long length = 0;
+    int texts = 0;
+    for (int j = 0; j < parts.size(); j++) {
+      JsonObject part = parts.getJsonObject(j);
+      if ("text".equals(part.getString("type"))) {
+        length += part.getString("text").length() + (texts++ > 0 ? 1 : 0);
+      }
+    }
+    return length;
   }
 
   private static String textOf(JsonArray parts) {

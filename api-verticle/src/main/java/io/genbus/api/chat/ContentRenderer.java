@@ -1,8 +1,10 @@
 package io.genbus.api.chat;
 
+import io.genbus.api.errors.ApiException;
 import io.genbus.api.images.ImageOutput;
 import io.genbus.api.jobs.JobListener;
 import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.ErrorLanguage;
 import io.vertx.core.Future;
 
 /**
@@ -15,12 +17,14 @@ final class ContentRenderer implements JobListener {
   private final ChatSink sink;
   private final ImageOutput images;
   private final String baseUrl;
+  private final ErrorLanguage language;
   private Future<Void> previous = Future.succeededFuture();
 
-  ContentRenderer(ChatSink sink, ImageOutput images, String baseUrl) {
+  ContentRenderer(ChatSink sink, ImageOutput images, String baseUrl, ErrorLanguage language) {
     this.sink = sink;
     this.images = images;
     this.baseUrl = baseUrl;
+    this.language = language;
   }
 
   @Override
@@ -37,7 +41,11 @@ final class ContentRenderer implements JobListener {
           return (Void) null;
         })
         .recover(err -> {
-          sink.onError(ErrorCode.INTERNAL_ERROR, "the image could not be stored: " + err.getMessage());
+          if (err instanceof ApiException refused) {
+            sink.onError(refused.code(), refused.code().message(language, refused.args()));
+          } else {
+            sink.onError(ErrorCode.INTERNAL_ERROR, "the image could not be stored: " + err.getMessage());
+          }
           return Future.failedFuture(err);
         });
   }

@@ -1,6 +1,8 @@
 package io.genbus.api.images;
 
+import io.genbus.api.errors.ApiException;
 import io.genbus.config.ImageOutputMode;
+import io.genbus.protocol.ErrorCode;
 import io.vertx.core.Future;
 import java.util.Base64;
 
@@ -9,10 +11,13 @@ public final class ImageOutput {
 
   private final ImageOutputMode mode;
   private final ImageStore store;
+  private final long maxStoredBytes;
 
-  public ImageOutput(ImageOutputMode mode, ImageStore store) {
+  /** @param maxStoredBytes the largest image stored in {@code url} mode ({@code api.images.maxStoredBytes}) */
+  public ImageOutput(ImageOutputMode mode, ImageStore store, long maxStoredBytes) {
     this.mode = mode;
     this.store = store;
+    this.maxStoredBytes = maxStoredBytes;
   }
 
   /** @param baseUrl where this API is reached from outside, for {@code url} mode, e.g. {@code http://host:3000} */
@@ -20,8 +25,23 @@ public final class ImageOutput {
     return switch (mode) {
       case MARKDOWN -> Future.succeededFuture(markdown(dataUrl(mimeType, bytes)));
       case DATAURL -> Future.succeededFuture(dataUrl(mimeType, bytes));
-      case URL -> store.put(mimeType, bytes).map(name -> markdown(baseUrl + "/v1/images/" + name));
+      case URL -> storable(mimeType, bytes)
+          .compose(v -> store.put(mimeType, bytes))
+          .map(name -> markdown(baseUrl + "/v1/images/" + name));
     };
+  }
+
+  /** The cluster's image map holds only the four image types, each at most {@code maxStoredBytes}. */
+  private Future<Void> storable(String mimeType, byte[] bytes) {
+    if (!ImageStore.EXTENSIONS.containsKey(mimeType)) {
+      return Future.failedFuture(new ApiException(ErrorCode.GENERATION_FAILED, null,
+          "the worker sent an image of type " + mimeType + ", not PNG, JPEG, WebP or GIF"));
+    }
+    if (bytes.length > maxStoredBytes) {
+      return Future.failedFuture(new ApiException(ErrorCode.GENERATION_FAILED, null, "the image is " + bytes.length
+          + " bytes, more than api.images.maxStoredBytes (" + maxStoredBytes + ") allows in url mode"));
+    }
+    return Future.succeededFuture();
   }
 
   /** Base64 once, here at the edge: the bytes travel raw from the worker. */

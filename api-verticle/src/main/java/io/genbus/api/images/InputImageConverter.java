@@ -6,6 +6,8 @@ import io.genbus.imaging.Rgb;
 import io.genbus.protocol.ErrorCode;
 import io.genbus.protocol.InputImage;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
+import java.awt.image.SampleModel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,7 +17,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 import net.coobird.thumbnailator.Thumbnails;
@@ -26,6 +30,12 @@ import net.coobird.thumbnailator.Thumbnails;
  * before anything is decoded, so a small file claiming 50,000 × 50,000 pixels costs nothing — then
  * flattened onto white, scaled so the longest side is at most {@code maxSide}, and written as JPEG
  * quality 0.9 with Thumbnailator. Blocking: call it on a worker thread.
+ *
+ * <p>Memory is bounded by {@code maxSide}, not by the image: a large image is decoded subsampled (every
+ * n-th pixel of every n-th row, chosen from its header) to between {@code maxSide} and twice that, and to
+ * at most {@link #rasterBudget} bytes counting its real bytes per pixel (a 16-bit RGBA PNG costs 8).
+ * The final scaling down to {@code maxSide} is then a smooth one. {@link #worstCaseBytes} is what one
+ * conversion may need at most, for sizing how many run at once.
  */
 public final class InputImageConverter {
 
@@ -36,6 +46,8 @@ public final class InputImageConverter {
 
   private static final Set<String> DECLARED = Set.of("image/png", "image/jpeg", "image/jpg", "image/gif", "image/webp");
   private static final Set<String> FORMATS = Set.of("png", "jpeg", "jpg", "gif", "webp");
+
+  static final int WORST_BYTES_PER_PIXEL = 8;
 
   private final ImagesConfig config;
 
@@ -48,9 +60,54 @@ public final class InputImageConverter {
   }
 
   public InputImage convert(ImagePart part) {
-    byte[] bytes = decodeDataUrl(part);
-    BufferedImage image = read(part, bytes);
-    return toJpeg(part, image);
+    // No local holds the decoded image: it can go once it is flattened.
+    return toJpeg(part, Rgb.onWhite(read(part, decodeDataUrl(part))));
+  }
+
+  /**
+   * The most heap one conversion needs: the decoded upload, the decoder's raster (or, for lossless WebP,
+   * whose decoder cannot subsample, its full-size ARGB raster), the RGB copy flattened onto white, the
+   * scaled copy and the JPEG being written.
+   */
+  public long worstCaseBytes() {
+    long side = config.maxSide();
+    long decoder = Math.max(rasterBudget(config.maxSide()), 4 * config.maxPixels());
+    return config.maxBytes() + decoder + 32 * side * side;
+  }
+
+  /** The largest decoded raster: what an 8-bit RGBA image of twice {@code maxSide} square takes. */
+  static long rasterBudget(int maxSide) {
+    return 16L * maxSide * maxSide;
+  }
+
+  /**
+   * Every how many pixels to decode one: the largest factor that keeps the longest side at least
+   * {@code maxSide} (so the final scaling stays smooth), raised until the raster fits {@link #rasterBudget}.
+   */
+  static int subsampling(long width, long height, int bytesPerPixel, int maxSide) {
+    int factor = (int) Math.max(1, Math.max(width, height) / maxSide);
+    while (ceilDiv(width, factor) * ceilDiv(height, factor) * bytesPerPixel > rasterBudget(maxSide)) {
+      factor++;
+    }
+    return factor;
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return (a + b - 1) / b;
+  }
+
+  /** Bytes per pixel of the raster the reader will decode into; 8 (16-bit RGBA, the most ImageIO makes) when it does not say. */
+  static int bytesPerPixel(ImageReader reader) throws IOException {
+    ImageTypeSpecifier type = reader.getRawImageType(0);
+    if (type == null) {
+      Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+      type = types.hasNext() ? types.next() : null;
+    }
+    if (type == null) {
+      return WORST_BYTES_PER_PIXEL;
+    }
+    SampleModel model = type.getSampleModel(1, 1);
+    return Math.max(1, model.getNumDataElements() * DataBuffer.getDataTypeSize(model.getDataType()) / 8);
   }
 
   private byte[] decodeDataUrl(ImagePart part) {
@@ -101,7 +158,10 @@ public final class InputImageConverter {
           throw new ApiException(ErrorCode.IMAGE_TOO_LARGE, part.param(),
               width + " × " + height + " pixels, at most " + config.maxPixels());
         }
-        return reader.read(0); // a GIF's first frame
+        ImageReadParam param = reader.getDefaultReadParam();
+        int factor = subsampling(width, height, bytesPerPixel(reader), config.maxSide());
+        param.setSourceSubsampling(factor, factor, 0, 0);
+        return reader.read(0, param); // a GIF's first frame
       } finally {
         reader.dispose();
       }

@@ -60,7 +60,7 @@ public final class ImageConversionBenchmark {
   }
 
   private static List<InputImage> convert(Buffer body, InputImageConverter converter) {
-    ChatRequest request = ChatRequestParser.parse(body, 5);
+    ChatRequest request = ChatRequestParser.parse(body, 5, 32_000);
     return converter.convert(request.images());
   }
 
