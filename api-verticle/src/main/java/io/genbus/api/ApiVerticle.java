@@ -6,6 +6,7 @@ import io.genbus.api.jobs.Scheduler;
 import io.genbus.api.jobs.WorkerDirectory;
 import io.genbus.api.observability.JobMetrics;
 import io.genbus.api.status.RecentJobs;
+import io.genbus.api.status.StatusHistory;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.Addresses;
@@ -33,6 +34,7 @@ public final class ApiVerticle extends VerticleBase {
   private final int httpInstances;
   private WorkerDirectory directory;
   private JobDispatcher dispatcher;
+  private StatusHistory history;
   private int port;
 
   public ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics) {
@@ -52,10 +54,11 @@ public final class ApiVerticle extends VerticleBase {
   public Future<?> start() {
     JobMetrics jobMetrics = new JobMetrics(metrics);
     RecentJobs recentJobs = new RecentJobs();
+    history = new StatusHistory(vertx);
     directory = new WorkerDirectory(vertx, membership, config.dispatch().strategy());
     directory.onWorkersChanged(jobMetrics::workers);
     dispatcher = new JobDispatcher(vertx, Addresses.apiEvents(nodeId, UUID.randomUUID().toString()), config,
-        directory, JobObserver.all(jobMetrics, recentJobs));
+        directory, JobObserver.all(jobMetrics, recentJobs, history));
     // Hazelcast calls back on its own thread: hop onto the scheduler's event loop.
     membership.onNodeLeft(node -> context.runOnContext(v -> {
       directory.nodeLeft(node);
@@ -63,7 +66,8 @@ public final class ApiVerticle extends VerticleBase {
     }));
     Scheduler scheduler = new Scheduler(context, dispatcher, directory);
     HttpVerticle.Shared shared = new HttpVerticle.Shared(config, nodeId, membership, metrics, scheduler, recentJobs,
-        listenPort());
+        history, listenPort());
+    history.start();
     return Future.all(directory.start(), dispatcher.start())
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(shared, p -> port = p),
             new DeploymentOptions().setInstances(httpInstances)));
@@ -81,6 +85,7 @@ public final class ApiVerticle extends VerticleBase {
   /** Runs after the HTTP instances (child deployments) have drained and stopped. */
   @Override
   public Future<?> stop() {
+    history.stop();
     directory.stop();
     dispatcher.stop();
     return Future.succeededFuture();

@@ -12,6 +12,7 @@ import io.genbus.api.observability.HealthHandler;
 import io.genbus.api.observability.RequestIds;
 import io.genbus.api.status.DashboardHandler;
 import io.genbus.api.status.RecentJobs;
+import io.genbus.api.status.StatusHistory;
 import io.genbus.api.status.StatusHandler;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
@@ -33,7 +34,7 @@ final class HttpVerticle extends VerticleBase {
 
   /** What every HTTP instance of a node uses. */
   record Shared(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
-                Scheduler scheduler, RecentJobs recentJobs, int port) {
+                Scheduler scheduler, RecentJobs recentJobs, StatusHistory history, int port) {
   }
 
   private final Shared shared;
@@ -61,7 +62,8 @@ final class HttpVerticle extends VerticleBase {
     Scheduler scheduler = shared.scheduler();
     ErrorResponses errors = new ErrorResponses(config.errorLanguage(), config.maxBodyBytes());
     ModelsHandler models = new ModelsHandler(scheduler);
-    StatusHandler status = new StatusHandler(shared.nodeId(), shared.membership(), scheduler, shared.recentJobs());
+    StatusHandler status = new StatusHandler(shared.nodeId(), shared.membership(), scheduler, shared.recentJobs(),
+        shared.history());
     ImageStore imageStore = new ImageStore(vertx, config.images().ttlSeconds() * 1000L);
     ImageOutput imageOutput = new ImageOutput(config.images().output(), imageStore);
     HealthHandler health = new HealthHandler(shared.nodeId(), shared.membership(), scheduler);
@@ -72,8 +74,10 @@ final class HttpVerticle extends VerticleBase {
     router.get("/health/ready").handler(health::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(shared.metrics()));
     DashboardHandler dashboard = new DashboardHandler();
-    router.get("/").handler(dashboard::handle);
-    router.get("/dashboard").handler(dashboard::handle);
+    router.get("/").handler(dashboard::page);
+    router.get("/dashboard").handler(dashboard::page);
+    router.get("/dashboard.js").handler(dashboard::script);
+    router.get("/dashboard.css").handler(dashboard::style);
     // Stored images need no key: their unguessable names are the permission (see ImagesHandler).
     router.get("/v1/images/:file").handler(new ImagesHandler(imageStore)::handle);
     router.route("/v1/*").handler(new ApiKeyAuth(config.keys()));
@@ -83,6 +87,7 @@ final class HttpVerticle extends VerticleBase {
     router.get("/v1/models").handler(models::list);
     router.get("/v1/models/:model").handler(models::get);
     router.get("/v1/status").handler(status::handle);
+    router.get("/v1/status/history").handler(status::history);
     router.route().failureHandler(errors::handleFailure);
     for (int code : new int[] {404, 405, 413, 500}) {
       router.errorHandler(code, errors::handleFailure);
