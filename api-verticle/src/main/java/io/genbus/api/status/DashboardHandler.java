@@ -1,7 +1,6 @@
 package io.genbus.api.status;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,13 +45,13 @@ public final class DashboardHandler {
   }
 
   private static void send(RoutingContext ctx, String type, Buffer body) {
-    HttpServerResponse response = ctx.response()
+    ctx.response()
         .putHeader("Content-Type", type)
         .putHeader("Cache-Control", "no-cache")
         .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("X-Frame-Options", "DENY")
-        .putHeader("Referrer-Policy", "no-referrer");
-    response.end(body);
+        .putHeader("Referrer-Policy", "no-referrer")
+        .end(body);
   }
 }
