@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 mvn -q -B -DskipTests install
 cp_file=$(mktemp)
 mvn -q -B -pl api-verticle dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file"
-java -Xmx${HEAP:-1g} -Djava.awt.headless=true \
+java @deploy/jvm.flags -Xmx${HEAP:-1g} \
   -cp "api-verticle/target/test-classes:api-verticle/target/classes:$(cat "$cp_file")" \
   io.genbus.api.bench.ImageConversionBenchmark "${1:-10}"
 rm -f "$cp_file"

@@ -1,9 +1,8 @@
 # Shared by the bench/ scripts: build, class path, waiting for nodes, wrk, and writing docs/benchmarks.md.
 # Every load targets 127.0.0.1 only and stops by itself.
 
-JAVA_FLAGS=(-Djava.awt.headless=true --add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens java.management/sun.management=ALL-UNNAMED --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED)
+# The JVM flags every genbus JVM gets, from their one place (a Java argument file).
+JAVA_FLAGS=("@$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/deploy/jvm.flags")
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
 

@@ -10,6 +10,7 @@ import io.genbus.api.limits.NodeLimits;
 import io.genbus.api.observability.JobMetrics;
 import io.genbus.api.observability.LimitMetrics;
 import io.genbus.api.status.RecentJobs;
+import io.genbus.api.status.StatusHistory;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.Addresses;
@@ -38,6 +39,7 @@ public final class ApiVerticle extends VerticleBase {
   private final int httpInstances;
   private WorkerDirectory directory;
   private JobDispatcher dispatcher;
+  private StatusHistory history;
   private int port;
   private int opsPort = -1;
 
@@ -58,10 +60,11 @@ public final class ApiVerticle extends VerticleBase {
   public Future<?> start() {
     JobMetrics jobMetrics = new JobMetrics(metrics);
     RecentJobs recentJobs = new RecentJobs();
+    history = new StatusHistory(vertx);
     directory = new WorkerDirectory(vertx, membership, config.dispatch().strategy());
     directory.onWorkersChanged(jobMetrics::workers);
     dispatcher = new JobDispatcher(vertx, Addresses.apiEvents(nodeId, UUID.randomUUID().toString()), config,
-        directory, JobObserver.all(jobMetrics, recentJobs));
+        directory, JobObserver.all(jobMetrics, recentJobs, history));
     // Hazelcast calls back on its own thread: hop onto the scheduler's event loop.
     membership.onNodeLeft(node -> context.runOnContext(v -> {
       directory.nodeLeft(node);
@@ -74,8 +77,9 @@ public final class ApiVerticle extends VerticleBase {
         converter.worstCaseBytes(), Runtime.getRuntime().availableProcessors()));
     new LimitMetrics(metrics).watch(limits, conversions);
     HttpVerticle.Shared shared = new HttpVerticle.Shared(config, nodeId, membership, metrics, scheduler, recentJobs,
-        listenPort(config.port()), config.ops().separate() ? listenPort(config.ops().port()) : null, converter, limits,
-        conversions);
+        history, listenPort(config.port()), config.ops().separate() ? listenPort(config.ops().port()) : null,
+        converter, limits, conversions);
+    history.start();
     return Future.all(directory.start(), dispatcher.start())
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(shared, p -> port = p, p -> opsPort = p),
             new DeploymentOptions().setInstances(httpInstances)));
@@ -93,6 +97,7 @@ public final class ApiVerticle extends VerticleBase {
   /** Runs after the HTTP instances (child deployments) have drained and stopped. */
   @Override
   public Future<?> stop() {
+    history.stop();
     directory.stop();
     dispatcher.stop();
     return Future.succeededFuture();

@@ -16,6 +16,7 @@ import io.genbus.api.observability.HealthHandler;
 import io.genbus.api.observability.RequestIds;
 import io.genbus.api.status.DashboardHandler;
 import io.genbus.api.status.RecentJobs;
+import io.genbus.api.status.StatusHistory;
 import io.genbus.api.status.StatusHandler;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
@@ -39,8 +40,8 @@ final class HttpVerticle extends VerticleBase {
 
   /** What every HTTP instance of a node uses. */
   record Shared(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
-                Scheduler scheduler, RecentJobs recentJobs, int port, Integer opsPort, InputImageConverter converter,
-                NodeLimits limits, ConversionGate conversions) {
+                Scheduler scheduler, RecentJobs recentJobs, StatusHistory history, int port, Integer opsPort,
+                InputImageConverter converter, NodeLimits limits, ConversionGate conversions) {
   }
 
   private final Shared shared;
@@ -91,7 +92,8 @@ final class HttpVerticle extends VerticleBase {
     ApiConfig config = shared.config();
     Scheduler scheduler = shared.scheduler();
     ModelsHandler models = new ModelsHandler(scheduler);
-    StatusHandler status = new StatusHandler(shared.nodeId(), shared.membership(), scheduler, shared.recentJobs());
+    StatusHandler status = new StatusHandler(shared.nodeId(), shared.membership(), scheduler, shared.recentJobs(),
+        shared.history());
     ImageStore imageStore = new ImageStore(vertx, config.images().ttlSeconds() * 1000L);
     ImageOutput imageOutput = new ImageOutput(config.images().output(), imageStore, config.images().maxStoredBytes());
     ChatCompletionsHandler chat = new ChatCompletionsHandler(vertx, config, scheduler, errors, imageOutput,
@@ -106,8 +108,10 @@ final class HttpVerticle extends VerticleBase {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(shared.metrics()));
     }
     DashboardHandler dashboard = new DashboardHandler();
-    router.get("/").handler(dashboard::handle);
-    router.get("/dashboard").handler(dashboard::handle);
+    router.get("/").handler(dashboard::page);
+    router.get("/dashboard").handler(dashboard::page);
+    router.get("/dashboard.js").handler(dashboard::script);
+    router.get("/dashboard.css").handler(dashboard::style);
     // Stored images need no key: their unguessable names are the permission (see ImagesHandler).
     router.get("/v1/images/:file").handler(new ImagesHandler(imageStore)::handle);
     router.route("/v1/*").handler(new ApiKeyAuth(config.keys()));
@@ -119,6 +123,7 @@ final class HttpVerticle extends VerticleBase {
     router.get("/v1/models").handler(models::list);
     router.get("/v1/models/:model").handler(models::get);
     router.get("/v1/status").handler(status::handle);
+    router.get("/v1/status/history").handler(status::history);
     errorHandlers(router, errors);
     return router;
   }

@@ -5,6 +5,7 @@ import static io.genbus.api.TestCluster.apiConfig;
 import static io.genbus.api.TestCluster.eventually;
 import static io.genbus.api.TestCluster.workerConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genbus.cluster.ClusterNode;
@@ -14,6 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,5 +78,31 @@ class DashboardBrowserTest {
     assertTrue(dom.contains("data-job=\"" + jobId + "\""), "the finished job is listed");
     assertTrue(dom.contains("class=\"ok\">live"), "the page reports it is live");
     assertEquals(200, Http.get(api, "/dashboard").status());
+
+    // The 15-minute chart, from /v1/status/history: the job is counted, both series are drawn.
+    assertTrue(dom.contains("<tr data-history=\"dash-model\" data-ended=\"1\">"), "the history counts the job: " + dom);
+    Matcher queue = Pattern.compile("<svg class=\"spark\"[^>]* data-model=\"dash-model\" data-series=\"queue\" data-points=\"(\\d+)\"")
+        .matcher(dom);
+    assertTrue(queue.find() && Integer.parseInt(queue.group(1)) >= 1, "the queue-depth chart has its steps");
+    assertTrue(Pattern.compile("<svg class=\"spark\"[^>]* data-model=\"dash-model\" data-series=\"jobs\" data-points=\"\\d+\" "
+        + "data-last=\"[01]\" data-peak=\"1\"").matcher(dom).find(), "the jobs-per-minute chart peaks at the one job");
+    assertTrue(Pattern.compile("<polyline class=\"jobs\" points=\"[0-9.]+,[0-9.]+ ").matcher(dom).find(), "its line is drawn");
+    assertFalse(dom.contains(" style=\""), "no inline style: the CSP forbids it");
+  }
+
+  @Test
+  @DisplayName("is served with a strict Content-Security-Policy, its script and style as files")
+  void contentSecurityPolicy() {
+    Http.Response page = Http.get(api, "/");
+    assertEquals("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        + "frame-ancestors 'none'; base-uri 'none'; form-action 'none'", page.header("Content-Security-Policy"));
+    assertEquals("nosniff", page.header("X-Content-Type-Options"));
+    assertFalse(page.body().contains("<script>") || page.body().contains("<style>") || page.body().contains("style=\""),
+        "nothing inline");
+    Http.Response script = Http.get(api, "/dashboard.js");
+    assertEquals("text/javascript; charset=utf-8", script.header("Content-Type"));
+    assertEquals("nosniff", script.header("X-Content-Type-Options"));
+    assertTrue(script.body().contains("/v1/status/history"));
+    assertEquals("text/css; charset=utf-8", Http.get(api, "/dashboard.css").header("Content-Type"));
   }
 }

@@ -49,6 +49,14 @@ final class TestCluster implements AutoCloseable {
     return node;
   }
 
+  /** A worker node of its own running {@code config}; its verticle tells the port of its endpoints (worker.httpPort). */
+  WorkerVerticle workerVerticle(WorkerConfig config) {
+    ClusterNode node = node();
+    WorkerVerticle verticle = new WorkerVerticle(config, node.nodeId(), node.membership(), node.metrics());
+    await(node.vertx().deployVerticle(verticle));
+    return verticle;
+  }
+
   /** A worker node whose backends are built by {@code generators} instead of the real factory. */
   ClusterNode worker(WorkerConfig config, BiFunction<Vertx, BackendConfig, Generator> generators) {
     ClusterNode node = node();

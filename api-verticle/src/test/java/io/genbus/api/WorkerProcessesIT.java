@@ -90,7 +90,7 @@ class WorkerProcessesIT {
 
   static WorkerProcess startWorker(String name, String config, String... more) throws Exception {
     Path log = dir.resolve(name + ".log");
-    List<String> command = new ArrayList<>(List.of("java", "-Djava.awt.headless=true", "-Xmx256m",
+    List<String> command = new ArrayList<>(List.of("java", "@" + System.getProperty("genbus.jvmFlags"), "-Xmx256m",
         "-jar", System.getProperty("genbus.workerJar"),
         "--config", dir.resolve(config).toString(), "--cluster-name", clusterName));
     command.addAll(List.of(more));

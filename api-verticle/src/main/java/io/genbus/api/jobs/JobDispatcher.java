@@ -258,6 +258,7 @@ public final class JobDispatcher {
       }
       case ERROR -> {
         ErrorCode code = ErrorCode.fromCode(event.error().code());
+        observer.attemptFailed(t.model(), code.code());
         String text = code == ErrorCode.GENERATION_FAILED
             ? code.message(language, event.error().message()) : event.error().message();
         if (event.error().retryable()) {

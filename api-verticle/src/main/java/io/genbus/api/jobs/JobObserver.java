@@ -17,6 +17,10 @@ public interface JobObserver {
   default void dispatched(String model, long waitedMs) {
   }
 
+  /** A worker reported that an attempt at a job of {@code model} failed with {@code code}, retried or not. */
+  default void attemptFailed(String model, String code) {
+  }
+
   /** A job ended: exactly once per job. */
   void ended(EndedJob job);
 
@@ -41,6 +45,11 @@ public interface JobObserver {
       @Override
       public void dispatched(String model, long waitedMs) {
         list.forEach(o -> o.dispatched(model, waitedMs));
+      }
+
+      @Override
+      public void attemptFailed(String model, String code) {
+        list.forEach(o -> o.attemptFailed(model, code));
       }
 
       @Override

@@ -20,8 +20,10 @@ import java.util.function.Supplier;
 /**
  * genbus's own meters, beside Vert.x's HTTP and event-bus ones, in the node's Prometheus registry:
  * {@code genbus_queue_depth{model}}, {@code genbus_jobs_total{model,outcome}},
- * {@code genbus_queue_wait_seconds{model}} and {@code genbus_generation_seconds{model}} (histograms), and
- * {@code genbus_worker_slots{worker,node,backend,state}} with state {@code busy} or {@code free}.
+ * {@code genbus_queue_wait_seconds{model}} and {@code genbus_generation_seconds{model}} (histograms),
+ * {@code genbus_attempt_errors_total{model,code}} (every failure a worker reported, retried ones included: what
+ * upstream errors by code look like from here), and {@code genbus_worker_slots{worker,node,backend,state}} with
+ * state {@code busy} or {@code free}.
  */
 public final class JobMetrics implements JobObserver {
 
@@ -31,6 +33,7 @@ public final class JobMetrics implements JobObserver {
   private final Map<String, Timer> waits = new ConcurrentHashMap<>();
   private final Map<String, Timer> generations = new ConcurrentHashMap<>();
   private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+  private final Map<String, Counter> attemptErrors = new ConcurrentHashMap<>();
 
   public JobMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -64,6 +67,13 @@ public final class JobMetrics implements JobObserver {
     outcomes.computeIfAbsent(job.model() + '\n' + job.outcome(), k -> Counter.builder("genbus.jobs")
         .description("Jobs ended, by outcome")
         .tags("model", job.model(), "outcome", job.outcome()).register(registry)).increment();
+  }
+
+  @Override
+  public void attemptFailed(String model, String code) {
+    attemptErrors.computeIfAbsent(model + '\n' + code, k -> Counter.builder("genbus.attempt.errors")
+        .description("Job attempts that failed on a worker, by error code; an attempt retried elsewhere counts too")
+        .tags("model", model, "code", code).register(registry)).increment();
   }
 
   /** The worker backends changed: one busy and one free row each (read live at every scrape). */

@@ -13,6 +13,7 @@ import java.util.TreeSet;
 /**
  * {@code GET /v1/status}: per model, the jobs waiting and running on this API node, the slots of the
  * cluster and each worker's load; the cluster's nodes; and the last jobs that ended on this node.
+ * {@code GET /v1/status/history}: the last 15 minutes per model ({@link StatusHistory}).
  */
 public final class StatusHandler {
 
@@ -20,17 +21,26 @@ public final class StatusHandler {
   private final Membership membership;
   private final Scheduler scheduler;
   private final RecentJobs recentJobs;
+  private final StatusHistory history;
 
-  public StatusHandler(String nodeId, Membership membership, Scheduler scheduler, RecentJobs recentJobs) {
+  public StatusHandler(String nodeId, Membership membership, Scheduler scheduler, RecentJobs recentJobs,
+                       StatusHistory history) {
     this.nodeId = nodeId;
     this.membership = membership;
     this.scheduler = scheduler;
     this.recentJobs = recentJobs;
+    this.history = history;
   }
 
   public void handle(RoutingContext ctx) {
     scheduler.read(this::status)
         .onSuccess(body -> ctx.response().putHeader("Content-Type", "application/json").end(body.encodePrettily()))
+        .onFailure(ctx::fail);
+  }
+
+  public void history(RoutingContext ctx) {
+    scheduler.read((dispatcher, directory) -> history.toJson(System.currentTimeMillis(), directory.models().keySet()))
+        .onSuccess(body -> ctx.response().putHeader("Content-Type", "application/json").end(body.encode()))
         .onFailure(ctx::fail);
   }
 

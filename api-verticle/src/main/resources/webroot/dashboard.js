@@ -1,0 +1,120 @@
+// The status page's script (served by DashboardHandler as a file: the page's CSP allows no inline script).
+// Polls /v1/status every second and /v1/status/history every ten; draws the tables and a 15-minute chart per model.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;","\"":"&quot;","'":"&#39;"}[c]));
+const short = (id) => esc(String(id ?? "").slice(0, 8));
+const ms = (v) => v >= 1000 ? (v / 1000).toFixed(1) + " s" : v + " ms";
+// Busy and free slots as an SVG bar: drawn with attributes, not style="", which the CSP forbids.
+const bar = (busy, slots) => {
+  const b = slots ? Math.min(busy, slots) / slots * 100 : 0;
+  return `<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none"><rect class="b" width="${b}" height="10"/>`
+    + `<rect class="f" x="${b}" width="${100 - b}" height="10"/></svg> ${busy}/${slots}`;
+};
+const rows = (table, html) => { $(table).querySelector("tbody").innerHTML = html || `<tr><td class="empty" colspan="8">none</td></tr>`; };
+
+function render(s) {
+  const models = Object.entries(s.models || {});
+  rows("models", models.map(([name, m]) => `<tr data-model="${esc(name)}"><td>${esc(name)}</td>
+    <td class="num">${m.waiting}</td><td class="num">${m.running}</td><td class="num">${m.slots}</td>
+    <td>${bar(m.busySlots, m.slots)}</td><td class="num">${m.workers.length}</td></tr>`).join(""));
+  const workers = new Map();
+  models.forEach(([name, m]) => m.workers.forEach((w) => {
+    const seen = workers.get(w.workerId) || { ...w, models: [] };
+    seen.models.push(name);
+    workers.set(w.workerId, seen);
+  }));
+  rows("workers", [...workers.values()].map((w) => `<tr data-worker="${esc(w.workerId)}">
+    <td class="mono" title="${esc(w.workerId)}">${short(w.node)}/${esc(w.workerId.split("/").pop())}</td>
+    <td><span class="tag">${esc(w.backend)}</span></td><td>${w.models.map(esc).join(", ")}</td>
+    <td>${bar(w.busy, w.slots)}</td><td>${w.draining ? '<span class="err">draining</span>' : ""}</td></tr>`).join(""));
+  const workerNodes = new Set([...workers.values()].map((w) => w.node));
+  rows("nodes", (s.nodes || []).map((n) => `<tr data-node="${esc(n)}"><td class="mono">${esc(n)}</td>
+    <td>${n === s.node ? "API (this page)" : workerNodes.has(n) ? "worker" : "other"}</td></tr>`).join(""));
+  rows("jobs", (s.recentJobs || []).map((j) => `<tr data-job="${esc(j.id)}"><td class="mono">${esc(j.id)}</td>
+    <td>${esc(j.model)}</td><td class="${j.outcome === "done" ? "done" : "err"}">${esc(j.outcome)}</td>
+    <td class="num">${ms(j.waitedMs)}</td><td class="num">${ms(j.ranMs)}</td><td class="num">${j.attempts}</td>
+    <td class="mono">${short(j.workerId)}</td><td>${new Date(j.endedAt).toLocaleTimeString()}</td></tr>`).join(""));
+}
+
+// --- the 15-minute chart ---------------------------------------------------------------------------------------
+const W = 520, H = 64, PAD = 12;
+
+// One small step chart: series = [{cls, values}], one value a step; steps[i] = [start, end] in ms, over [from, to].
+function spark(model, name, steps, series, from, to, unit) {
+  const scale = Math.max(1, ...series.flatMap((s) => s.values));
+  const x = (t) => ((t - from) / (to - from) * (W - 2) + 1).toFixed(1);
+  const y = (v) => (H - PAD - v / scale * (H - 2 * PAD)).toFixed(1);
+  const points = (values) => values.map((v, i) => `${x(steps[i][0])},${y(v)} ${x(steps[i][1])},${y(v)}`).join(" ");
+  const lines = series.map((s) => `<polyline class="${s.cls}" points="${points(s.values)}"/>`);
+  const values = series[0].values;
+  const round = (v) => Math.round(v * 10) / 10;
+  const last = round(values[values.length - 1] ?? 0), peak = round(Math.max(0, ...values));
+  return `<svg class="spark" viewBox="0 0 ${W} ${H}" data-model="${esc(model)}" data-series="${name}" data-points="${values.length}"`
+    + ` data-last="${last}" data-peak="${peak}" role="img" aria-label="${esc(model)} ${name}: now ${last} ${unit}, peak ${peak}">`
+    + `<line class="axis" x1="0" y1="${H - PAD}" x2="${W}" y2="${H - PAD}"/>${lines.join("")}`
+    + `<text x="2" y="9">peak ${peak}</text><text x="${W - 2}" y="9" text-anchor="end">now ${last} ${unit}</text>`
+    + `<text x="2" y="${H - 1}">−15 min</text><text x="${W - 2}" y="${H - 1}" text-anchor="end">now</text></svg>`;
+}
+
+function renderHistory(h) {
+  const to = h.time, from = to - h.steps * h.stepMs;
+  rows("history", Object.entries(h.models || {}).map(([model, m]) => {
+    // Each step spans [start, end] (the one under way ends now); jobs per minute sums the steps of the last 60 s.
+    const steps = m.start.map((s) => [Math.max(s, from), Math.min(s + h.stepMs, to)]);
+    const perMinute = (counts) => counts.map((_, i) => counts.reduce((sum, c, j) =>
+      j <= i && steps[i][1] - steps[j][1] < 60000 ? sum + c : sum, 0));
+    const ended = m.ended.reduce((a, b) => a + b, 0);
+    return `<tr data-history="${esc(model)}" data-ended="${ended}"><td>${esc(model)}</td>
+      <td class="chart">${spark(model, "queue", steps, [{ cls: "queue", values: m.waiting }], from, to, "waiting")}</td>
+      <td class="chart">${spark(model, "jobs", steps, [{ cls: "jobs", values: perMinute(m.ended) },
+        { cls: "failed", values: perMinute(m.failed) }], from, to, "/min")}</td></tr>`;
+  }).join(""));
+}
+
+// --- polling -----------------------------------------------------------------------------------------------------
+function authHeaders() {
+  const key = localStorage.getItem("genbusKey");
+  return key ? { Authorization: "Bearer " + key } : {};
+}
+
+async function get(path) {
+  const res = await fetch(path, { headers: authHeaders() });
+  if (res.status === 401) {
+    $("key").hidden = false;
+    $("state").textContent = "needs an API key"; $("state").className = "bad";
+    return null;
+  }
+  $("key").hidden = true;
+  return res.json();
+}
+
+async function refresh() {
+  try {
+    const status = await get("/v1/status");
+    if (status) {
+      render(status);
+      $("state").textContent = "live · " + new Date().toLocaleTimeString(); $("state").className = "ok";
+    }
+  } catch (e) {
+    $("state").textContent = "unreachable"; $("state").className = "bad";
+  }
+}
+
+async function refreshHistory() {
+  try {
+    const history = await get("/v1/status/history");
+    if (history) {
+      renderHistory(history);
+    }
+  } catch (e) {
+    // the status poll reports an unreachable node
+  }
+}
+
+$("keySave").onclick = () => { localStorage.setItem("genbusKey", $("keyInput").value); refresh(); refreshHistory(); };
+refresh();
+refreshHistory();
+setInterval(refresh, 1000);
+setInterval(refreshHistory, 10000);
