@@ -122,14 +122,29 @@ class DeployKitTest {
     return config instanceof ApiConfig api ? api.drainSeconds() : ((WorkerConfig) config).drainSeconds();
   }
 
-  /** The port of a node's health endpoints: the API port, or a worker's httpPort (which must be set). */
+  /**
+   * The port of a node's health endpoints, reachable from other machines: the API port (health is served there
+   * even with a separate ops listener; and an API without keys binds loopback only), or a worker's httpPort.
+   */
   static int healthPort(Record config) {
     if (config instanceof ApiConfig api) {
+      assertFalse(ApiConfig.isLoopback(api.bindHost()), "the API is reachable: keys set (or allowAnonymous), host "
+          + api.host() + " binds " + api.bindHost());
       return api.port();
     }
-    Integer port = ((WorkerConfig) config).httpPort();
-    assertNotNull(port, "a worker's probes need worker.httpPort");
-    return port;
+    WorkerConfig worker = (WorkerConfig) config;
+    assertNotNull(worker.httpPort(), "a worker's probes need worker.httpPort");
+    assertFalse(ApiConfig.isLoopback(worker.httpHost()), "worker.httpHost must not be loopback for probes from outside");
+    return worker.httpPort();
+  }
+
+  /** The port Prometheus scrapes: the API's ops listener when it has one, else the health port. */
+  static int metricsPort(Record config) {
+    if (config instanceof ApiConfig api && api.ops().separate()) {
+      assertFalse(ApiConfig.isLoopback(api.ops().host()), "api.ops.host must not be loopback for a scraper");
+      return api.ops().port();
+    }
+    return healthPort(config);
   }
 
   static long seconds(String duration) {
@@ -281,6 +296,7 @@ class DeployKitTest {
       used.add(String.valueOf(hazelcastPort()));
       Compose.nodes().forEach(n -> {
         used.add(String.valueOf(healthPort(n.config())));
+        used.add(String.valueOf(metricsPort(n.config())));
         used.add(option(n.command(), "--bus-port"));
       });
       assertEquals(used, exposed, "EXPOSE lists the ports genbus listens on in the kit");
@@ -506,8 +522,8 @@ class DeployKitTest {
         assertEquals(probes.stream().filter(p -> p.where().endsWith("livenessProbe")).findFirst().orElseThrow().path(),
             probes.stream().filter(p -> p.where().endsWith("startupProbe")).findFirst().orElseThrow().path(),
             name + ": started = alive");
-        assertEquals(String.valueOf(port), deployment.path("spec").path("template").path("metadata").path("annotations")
-            .path("prometheus.io/port").asText(), name + ": Prometheus scrapes the port with /metrics");
+        assertEquals(String.valueOf(metricsPort(config)), deployment.path("spec").path("template").path("metadata")
+            .path("annotations").path("prometheus.io/port").asText(), name + ": Prometheus scrapes the port with /metrics");
         long preStop = 0;
         List<String> hook = strings(container.path("lifecycle").path("preStop").path("exec").path("command"));
         if (!hook.isEmpty()) {
@@ -639,6 +655,7 @@ class DeployKitTest {
         assertKnownEnvironment("systemd " + role, env(role).keySet());
         assertNotNull(env(role).get("GENBUS_CLUSTER_TLS_DIR"), role + " runs the cluster with TLS");
         assertNotNull(env(role).get("GENBUS_CLUSTER_BUS_PORT"), role + ": a fixed event-bus port");
+        healthPort(config(role, read(DEPLOY.resolve("genbus.yaml")), env(role)));
       }
       assertEquals(List.of("5801", "5802"), List.of(env("api").get("GENBUS_CLUSTER_BUS_PORT"), env("worker").get("GENBUS_CLUSTER_BUS_PORT")),
           "the same event-bus ports as compose and Kubernetes, so one firewall rule fits all");
