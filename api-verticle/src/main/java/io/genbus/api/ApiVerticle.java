@@ -6,6 +6,7 @@ import io.genbus.api.jobs.Scheduler;
 import io.genbus.api.jobs.WorkerDirectory;
 import io.genbus.api.observability.JobMetrics;
 import io.genbus.api.status.RecentJobs;
+import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.Addresses;
@@ -30,21 +31,24 @@ public final class ApiVerticle extends VerticleBase {
   private final String nodeId;
   private final Membership membership;
   private final PrometheusMeterRegistry metrics;
+  private final ClusterSeal seal;
   private final int httpInstances;
   private WorkerDirectory directory;
   private JobDispatcher dispatcher;
   private int port;
 
-  public ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics) {
-    this(config, nodeId, membership, metrics, Runtime.getRuntime().availableProcessors());
+  public ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
+                     ClusterSeal seal) {
+    this(config, nodeId, membership, metrics, seal, Runtime.getRuntime().availableProcessors());
   }
 
   ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
-              int httpInstances) {
+              ClusterSeal seal, int httpInstances) {
     this.config = config;
     this.nodeId = nodeId;
     this.membership = membership;
     this.metrics = metrics;
+    this.seal = seal;
     this.httpInstances = Math.max(1, httpInstances);
   }
 
@@ -52,7 +56,7 @@ public final class ApiVerticle extends VerticleBase {
   public Future<?> start() {
     JobMetrics jobMetrics = new JobMetrics(metrics);
     RecentJobs recentJobs = new RecentJobs();
-    directory = new WorkerDirectory(vertx, membership, config.dispatch().strategy());
+    directory = new WorkerDirectory(vertx, membership, config.dispatch().strategy(), seal);
     directory.onWorkersChanged(jobMetrics::workers);
     dispatcher = new JobDispatcher(vertx, Addresses.apiEvents(nodeId, UUID.randomUUID().toString()), config,
         directory, JobObserver.all(jobMetrics, recentJobs));
@@ -62,8 +66,8 @@ public final class ApiVerticle extends VerticleBase {
       dispatcher.nodeLeft(node);
     }));
     Scheduler scheduler = new Scheduler(context, dispatcher, directory);
-    HttpVerticle.Shared shared = new HttpVerticle.Shared(config, nodeId, membership, metrics, scheduler, recentJobs,
-        listenPort());
+    HttpVerticle.Shared shared = new HttpVerticle.Shared(config, nodeId, membership, metrics, seal, scheduler,
+        recentJobs, listenPort());
     return Future.all(directory.start(), dispatcher.start())
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(shared, p -> port = p),
             new DeploymentOptions().setInstances(httpInstances)));

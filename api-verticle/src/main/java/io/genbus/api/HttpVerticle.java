@@ -13,6 +13,7 @@ import io.genbus.api.observability.RequestIds;
 import io.genbus.api.status.DashboardHandler;
 import io.genbus.api.status.RecentJobs;
 import io.genbus.api.status.StatusHandler;
+import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -33,7 +34,7 @@ final class HttpVerticle extends VerticleBase {
 
   /** What every HTTP instance of a node uses. */
   record Shared(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
-                Scheduler scheduler, RecentJobs recentJobs, int port) {
+                ClusterSeal seal, Scheduler scheduler, RecentJobs recentJobs, int port) {
   }
 
   private final Shared shared;
@@ -62,7 +63,7 @@ final class HttpVerticle extends VerticleBase {
     ErrorResponses errors = new ErrorResponses(config.errorLanguage(), config.maxBodyBytes());
     ModelsHandler models = new ModelsHandler(scheduler);
     StatusHandler status = new StatusHandler(shared.nodeId(), shared.membership(), scheduler, shared.recentJobs());
-    ImageStore imageStore = new ImageStore(vertx, config.images().ttlSeconds() * 1000L);
+    ImageStore imageStore = new ImageStore(vertx, config.images().ttlSeconds() * 1000L, shared.seal());
     ImageOutput imageOutput = new ImageOutput(config.images().output(), imageStore);
     HealthHandler health = new HealthHandler(shared.nodeId(), shared.membership(), scheduler);
     Router router = Router.router(vertx);

@@ -52,7 +52,8 @@ final class TestCluster implements AutoCloseable {
   /** A worker node whose backends are built by {@code generators} instead of the real factory. */
   ClusterNode worker(WorkerConfig config, BiFunction<Vertx, BackendConfig, Generator> generators) {
     ClusterNode node = node();
-    await(node.vertx().deployVerticle(new WorkerVerticle(config, node.nodeId(), node.membership(), node.metrics(), generators)));
+    await(node.vertx().deployVerticle(new WorkerVerticle(config, node.nodeId(), node.membership(), node.metrics(),
+        node.seal(), generators)));
     return node;
   }
 
