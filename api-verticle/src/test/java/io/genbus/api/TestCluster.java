@@ -2,6 +2,7 @@ package io.genbus.api;
 
 import io.genbus.cluster.ClusterNode;
 import io.genbus.cluster.ClusterOptions;
+import io.genbus.cluster.ClusterTls;
 import io.genbus.config.ApiConfig;
 import io.genbus.config.ConfigLoader;
 import io.genbus.config.WorkerConfig;
@@ -37,7 +38,12 @@ final class TestCluster implements AutoCloseable {
   }
 
   ClusterNode node() {
-    ClusterNode node = await(ClusterNode.start(ClusterOptions.loopback(name)));
+    return node(null);
+  }
+
+  /** A node of this cluster with {@code tls} (mutual TLS on the event bus, sealed maps); null = none. */
+  ClusterNode node(ClusterTls tls) {
+    ClusterNode node = await(ClusterNode.start(ClusterOptions.loopback(name).withTls(tls)));
     nodes.add(node);
     return node;
   }

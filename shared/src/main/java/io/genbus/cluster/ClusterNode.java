@@ -14,6 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -87,7 +88,9 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, P
           .setClientAuth(ClientAuth.REQUIRED)
           .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(tls.key().toString()).setCertPath(tls.cert().toString()))
           .setTrustOptions(new PemTrustOptions().addCertPath(tls.ca().toString()))
-          .setEnabledSecureTransportProtocols(Set.of("TLSv1.3"));
+          .setEnabledSecureTransportProtocols(Set.of("TLSv1.3"))
+          // Handshake crypto (a stranger can ask for as many as it likes) runs off the event loops.
+          .setSslEngineOptions(new JdkSSLEngineOptions().setUseWorkerThread(true));
     }
     return eventBus;
   }

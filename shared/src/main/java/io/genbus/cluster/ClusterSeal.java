@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * with AES-256-GCM under a key derived for its map (HKDF-SHA256), bound to its map and key: a stranger can
  * neither read a value nor forge, alter or move one. Without a secret (a loopback cluster, {@code genbus up})
  * values are stored plain but framed the same way, and each kind refuses the other.
+ *
+ * <p>Keys can be secret too (an image's name is the permission to fetch it), and any member can list them:
+ * {@link #mapKey} turns such a name into an HMAC of it under the cluster secret.
  *
  * <p>Format (docs/protocol.md): {@code 0x01 | 12-byte random nonce | ciphertext | 16-byte tag}, with the
  * associated data {@code "genbus.seal.v1/" + map + "/" + key}; or {@code 0x00 | plaintext} without a secret.
@@ -71,6 +75,24 @@ public final class ClusterSeal {
   /** Whether values are encrypted and authenticated. */
   public boolean sealed() {
     return secret != null;
+  }
+
+  /**
+   * The map key under which to store {@code name} when the name itself must stay secret: hex HMAC-SHA256 of it
+   * under a key derived for the map's keys; the name as it is without a cluster secret.
+   */
+  public String mapKey(String map, String name) {
+    if (secret == null) {
+      return name;
+    }
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(keys.computeIfAbsent("keys of " + map,
+          m -> new SecretKeySpec(hkdf(secret, m.getBytes(StandardCharsets.UTF_8)), "HmacSHA256")));
+      return HexFormat.of().formatHex(mac.doFinal(name.getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("no HmacSHA256 in this JDK", e);
+    }
   }
 
   /** The value to store under {@code key} in {@code map}. */

@@ -80,6 +80,17 @@ class ClusterSealTest {
   }
 
   @Test
+  @DisplayName("a secret name becomes a map key that only the cluster can compute")
+  void mapKeys() {
+    String key = seal.mapKey(MAP, "0123456789abcdef0123456789abcdef.png");
+    assertTrue(key.matches("[0-9a-f]{64}"), key);
+    assertEquals(key, ClusterSeal.withSecret(secret, registry).mapKey(MAP, "0123456789abcdef0123456789abcdef.png"));
+    assertNotEquals(key, ClusterSeal.withSecret(random(32), registry).mapKey(MAP, "0123456789abcdef0123456789abcdef.png"));
+    assertNotEquals(key, seal.mapKey(MAP, "0123456789abcdef0123456789abcdef.jpg"));
+    assertEquals("a.png", ClusterSeal.plain(registry).mapKey(MAP, "a.png"));
+  }
+
+  @Test
   @DisplayName("each map has its own key; a short secret is refused")
   void keys() {
     assertNotEquals(Buffer.buffer(ClusterSeal.hkdf(secret, "genbus.images".getBytes(StandardCharsets.UTF_8))),

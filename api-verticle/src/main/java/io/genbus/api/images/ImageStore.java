@@ -13,9 +13,10 @@ import java.util.Map;
 /**
  * Generated images kept in the cluster ({@link Addresses#IMAGES_MAP}, a Hazelcast map) for the {@code url}
  * output mode, so any API node can serve them. Names are 128 random bits plus the extension: unguessable,
- * so the URL itself is the permission to fetch. Entries expire after the configured TTL. The bytes are sealed
- * ({@link ClusterSeal}: encrypted and authenticated with the cluster secret), since any Hazelcast member can
- * read the map; a value that fails the check is served as unknown. Sealing runs on a worker thread.
+ * so the URL itself is the permission to fetch. Entries expire after the configured TTL. Any Hazelcast member
+ * can read the map, so with a cluster secret ({@link ClusterSeal}) the entry's key is an HMAC of the name (the
+ * name stays secret) and its bytes are encrypted and authenticated; a value that fails the check is served as
+ * unknown. Sealing runs on a worker thread.
  */
 public final class ImageStore {
 
@@ -38,16 +39,18 @@ public final class ImageStore {
     byte[] id = new byte[16];
     RANDOM.nextBytes(id);
     String name = HexFormat.of().formatHex(id) + "." + EXTENSIONS.getOrDefault(mimeType, "bin");
-    return vertx.executeBlocking(() -> seal.seal(Addresses.IMAGES_MAP, name, bytes), false)
-        .compose(sealed -> map().compose(m -> m.put(name, sealed, ttlMs)))
+    String key = seal.mapKey(Addresses.IMAGES_MAP, name);
+    return vertx.executeBlocking(() -> seal.seal(Addresses.IMAGES_MAP, key, bytes), false)
+        .compose(sealed -> map().compose(m -> m.put(key, sealed, ttlMs)))
         .map(v -> name);
   }
 
   /** The image, or null when unknown, expired, or not sealed by this cluster. */
   public Future<Buffer> get(String name) {
-    return map().compose(m -> m.get(name))
+    String key = seal.mapKey(Addresses.IMAGES_MAP, name);
+    return map().compose(m -> m.get(key))
         .compose(stored -> stored == null ? Future.succeededFuture(null)
-            : vertx.executeBlocking(() -> seal.open(Addresses.IMAGES_MAP, name, stored).map(Buffer::buffer).orElse(null), false));
+            : vertx.executeBlocking(() -> seal.open(Addresses.IMAGES_MAP, key, stored).map(Buffer::buffer).orElse(null), false));
   }
 
   public static String mimeTypeOf(String name) {
