@@ -142,16 +142,14 @@ class ClusterSecurityClusterTest {
   @Test
   @DisplayName("a node with another CA's certificate, or with none, exchanges no event-bus message with the cluster")
   void strangersAreCutOff() {
+    // To a stranger: its certificate is refused at the handshake. (To a member without TLS the handshake can
+    // only time out, after 10 s: ClusterHostsIT shows that with a rogue member on another host.)
     AtomicInteger received = new AtomicInteger();
     String address = "genbus.test.strangers";
-    await(Future.all(
-        foreign.vertx().eventBus().consumer(address, msg -> received.incrementAndGet()).completion(),
-        plain.vertx().eventBus().consumer(address, msg -> received.incrementAndGet()).completion()));
-    // Round-robin: two requests from the cluster, one to each stranger (the plain one fails at the handshake timeout).
+    await(foreign.vertx().eventBus().consumer(address, msg -> received.incrementAndGet()).completion());
     List<Future<?>> attempts = new ArrayList<>();
-    for (int i = 0; i < 2; i++) {
-      attempts.add(apiNode.vertx().eventBus().request(address, "a prompt", new DeliveryOptions().setSendTimeout(20_000)));
-    }
+    attempts.add(apiNode.vertx().eventBus().request(address, "a prompt", new DeliveryOptions().setSendTimeout(20_000)));
+    // From a stranger, to a worker: a status request, and something on its job address.
     String control = Addresses.workerControl(workerNode.nodeId());
     for (ClusterNode stranger : List.of(foreign, plain)) {
       attempts.add(stranger.vertx().eventBus().request(control, new StatusRequest(), new DeliveryOptions().setSendTimeout(20_000)));
@@ -163,7 +161,6 @@ class ClusterSecurityClusterTest {
       assertTrue(failure != null, "a message crossed between the cluster and a stranger");
     }
     assertEquals(0, received.get(), "a stranger received a message");
-    // and the cluster still works
     assertEquals(200, chat(api, Http.chatBody(MODEL, "still there?", false)).status());
   }
 

@@ -64,7 +64,14 @@ public final class ClusterSeal {
     if (secret == null || secret.length < ClusterTls.SECRET_BYTES) {
       throw new IllegalArgumentException("the cluster secret needs at least " + ClusterTls.SECRET_BYTES + " bytes");
     }
-    return new ClusterSeal(secret, registry);
+    ClusterSeal seal = new ClusterSeal(secret, registry);
+    // A round trip at startup: fails early on a JDK without AES-GCM, and the first seal on an event loop does not
+    // pay for loading and linking the cipher.
+    byte[] probe = {1, 2, 3};
+    if (!Arrays.equals(probe, seal.open("startup", "probe", seal.seal("startup", "probe", probe)).orElse(null))) {
+      throw new IllegalStateException("AES-GCM round trip failed");
+    }
+    return seal;
   }
 
   /** No secret: values are framed but readable by any member (loopback clusters only). */
