@@ -119,6 +119,21 @@ class ClusterHostsIT {
   }
 
   @Test
+  @Order(0)
+  @DisplayName("each node listens on its own address only: Hazelcast, the event bus (fixed port), HTTP")
+  void bindsItsAddressOnly() {
+    for (String[] host : new String[][] {{"gb-h1", API_HOST}, {"gb-h2", WORKER_HOST}}) {
+      Result ss = run(10, "ip", "netns", "exec", host[0], "ss", "-ltnH");
+      assertEquals(0, ss.code(), ss.output());
+      List<String> listening = ss.output().lines().map(l -> l.trim().split("\\s+")).filter(f -> f.length > 3)
+          .map(f -> f[3]).toList();
+      assertTrue(listening.contains(host[1] + ":5701") && listening.contains(host[1] + ":" + BUS_PORT), listening.toString());
+      assertEquals(List.of(), listening.stream().filter(a -> !a.startsWith(host[1] + ":")).toList(),
+          "listening beyond " + host[1] + ": " + listening);
+    }
+  }
+
+  @Test
   @Order(1)
   @DisplayName("a job runs across hosts over TLS; the frame bomb is refused at the handshake and the node does not grow")
   void frameBomb() throws Exception {

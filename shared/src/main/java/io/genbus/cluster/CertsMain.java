@@ -96,6 +96,7 @@ public final class CertsMain {
     } catch (NumberFormatException e) {
       // below
     }
-    throw new IllegalArgumentException("--days must be a number of days from 1 to " + ClusterCerts.CA_DAYS + ", not '" + value + "'");
+    throw new IllegalArgumentException("--days must be a number of days from 1 to " + ClusterCerts.CA_DAYS
+        + ", not '" + value + "'");
   }
 }

@@ -76,20 +76,15 @@ public final class ClusterCerts {
    * copy of {@code secretFrom} (to keep the secret when only the CA is replaced).
    */
   public static void create(Path dir, List<String> hosts, int nodeDays, Path secretFrom) {
-    List<Path> targets = List.of(dir.resolve(ClusterTls.CA), dir.resolve(ClusterTls.CA_KEY), dir.resolve(ClusterTls.NODE),
-        dir.resolve(ClusterTls.NODE_KEY), dir.resolve(ClusterTls.SECRET));
-    refuseExisting(targets);
+    refuseExisting(dir, ClusterTls.CA, ClusterTls.CA_KEY, ClusterTls.NODE, ClusterTls.NODE_KEY, ClusterTls.SECRET);
+    Set<String> names = subjectNames(hosts);
     byte[] secret = secretFrom != null ? ClusterTls.readSecret(secretFrom) : randomSecret();
     KeyPair caKeys = newKeyPair();
     X509Certificate ca = caCertificate(caKeys);
-    KeyPair nodeKeys = newKeyPair();
-    X509Certificate node = nodeCertificate(ca, caKeys.getPrivate(), nodeKeys.getPublic(), hosts, nodeDays);
     mkdirs(dir);
     write(dir.resolve(ClusterTls.CA), pem("CERTIFICATE", encoded(ca)), false);
     write(dir.resolve(ClusterTls.CA_KEY), pem("PRIVATE KEY", caKeys.getPrivate().getEncoded()), true);
-    write(dir.resolve(ClusterTls.NODE), pem("CERTIFICATE", encoded(node)), false);
-    write(dir.resolve(ClusterTls.NODE_KEY), pem("PRIVATE KEY", nodeKeys.getPrivate().getEncoded()), true);
-    write(dir.resolve(ClusterTls.SECRET), (Base64.getEncoder().encodeToString(secret) + "\n").getBytes(StandardCharsets.US_ASCII), true);
+    writeNode(dir, ca, caKeys.getPrivate(), names, nodeDays, secret);
   }
 
   /**
@@ -98,22 +93,28 @@ public final class ClusterCerts {
    * directory to hand to one host, without the CA's key.
    */
   public static void issue(Path caDir, Path dir, List<String> hosts, int nodeDays) {
-    List<Path> targets = List.of(dir.resolve(ClusterTls.CA), dir.resolve(ClusterTls.NODE),
-        dir.resolve(ClusterTls.NODE_KEY), dir.resolve(ClusterTls.SECRET));
-    refuseExisting(targets);
+    refuseExisting(dir, ClusterTls.CA, ClusterTls.NODE, ClusterTls.NODE_KEY, ClusterTls.SECRET);
+    Set<String> names = subjectNames(hosts);
     String caBundle = read(caDir.resolve(ClusterTls.CA));
     PrivateKey caKey = readPrivateKey(caDir.resolve(ClusterTls.CA_KEY));
     X509Certificate ca = certificates(caBundle).stream().filter(c -> signsFor(caKey, c.getPublicKey())).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException(caDir.resolve(ClusterTls.CA_KEY) + " is not the key of any certificate in "
-            + caDir.resolve(ClusterTls.CA)));
+        .orElseThrow(() -> new IllegalArgumentException(caDir.resolve(ClusterTls.CA_KEY)
+            + " is not the key of any certificate in " + caDir.resolve(ClusterTls.CA)));
     byte[] secret = ClusterTls.readSecret(caDir.resolve(ClusterTls.SECRET));
-    KeyPair nodeKeys = newKeyPair();
-    X509Certificate node = nodeCertificate(ca, caKey, nodeKeys.getPublic(), hosts, nodeDays);
     mkdirs(dir);
     write(dir.resolve(ClusterTls.CA), caBundle.getBytes(StandardCharsets.US_ASCII), false);
+    writeNode(dir, ca, caKey, names, nodeDays, secret);
+  }
+
+  /** A new node key and certificate signed by {@code ca}, and the secret: what every node's directory holds. */
+  private static void writeNode(Path dir, X509Certificate ca, PrivateKey caKey, Set<String> names, int days,
+                                byte[] secret) {
+    KeyPair nodeKeys = newKeyPair();
+    X509Certificate node = nodeCertificate(ca, caKey, nodeKeys.getPublic(), names, days);
     write(dir.resolve(ClusterTls.NODE), pem("CERTIFICATE", encoded(node)), false);
     write(dir.resolve(ClusterTls.NODE_KEY), pem("PRIVATE KEY", nodeKeys.getPrivate().getEncoded()), true);
-    write(dir.resolve(ClusterTls.SECRET), (Base64.getEncoder().encodeToString(secret) + "\n").getBytes(StandardCharsets.US_ASCII), true);
+    write(dir.resolve(ClusterTls.SECRET),
+        (Base64.getEncoder().encodeToString(secret) + "\n").getBytes(StandardCharsets.US_ASCII), true);
   }
 
   /** Every certificate of a PEM file (a CA bundle may hold the old and the new CA). */
@@ -149,8 +150,8 @@ public final class ClusterCerts {
     }
   }
 
-  private static X509Certificate nodeCertificate(X509Certificate ca, PrivateKey caKey, PublicKey nodeKey,
-                                                 List<String> hosts, int days) {
+  /** The names a node certificate is valid for: the hosts, then localhost and 127.0.0.1. */
+  private static Set<String> subjectNames(List<String> hosts) {
     Set<String> names = new LinkedHashSet<>();
     for (String host : hosts) {
       String h = host.trim();
@@ -161,6 +162,11 @@ public final class ClusterCerts {
     }
     names.add("localhost");
     names.add("127.0.0.1");
+    return names;
+  }
+
+  private static X509Certificate nodeCertificate(X509Certificate ca, PrivateKey caKey, PublicKey nodeKey,
+                                                 Set<String> names, int days) {
     String first = names.iterator().next();
     Instant now = Instant.now();
     try {
@@ -190,7 +196,8 @@ public final class ClusterCerts {
 
   private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey key)
       throws OperatorCreationException, GeneralSecurityException {
-    return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder(SIGNATURE).build(key)));
+    return new JcaX509CertificateConverter()
+        .getCertificate(builder.build(new JcaContentSignerBuilder(SIGNATURE).build(key)));
   }
 
   private static boolean signsFor(PrivateKey key, PublicKey publicKey) {
@@ -259,8 +266,9 @@ public final class ClusterCerts {
     return ("-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n").getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static void refuseExisting(List<Path> targets) {
-    for (Path target : targets) {
+  private static void refuseExisting(Path dir, String... names) {
+    for (String name : names) {
+      Path target = dir.resolve(name);
       if (Files.exists(target)) {
         throw new IllegalArgumentException(target + " exists: refusing to overwrite it (use another directory; "
             + "--ca DIR issues another node certificate from an existing CA)");
@@ -280,8 +288,8 @@ public final class ClusterCerts {
 
   private static void write(Path file, byte[] content, boolean secret) {
     // CREATE_NEW: never replace a file; secrets get their mode at creation, not a moment later.
-    try (SeekableByteChannel channel = Files.newByteChannel(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--")))) {
+    try (SeekableByteChannel channel = Files.newByteChannel(file,
+        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--")))) {
       channel.write(ByteBuffer.wrap(content));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);

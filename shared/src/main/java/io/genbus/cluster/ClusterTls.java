@@ -55,10 +55,12 @@ public record ClusterTls(Path dir, Path ca, Path cert, Path key, byte[] secret) 
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(file + " is not base64 (make it with genbus certs, or: head -c 32 /dev/urandom | base64)");
+      throw new IllegalArgumentException(file + " is not base64 (make it with genbus certs, or:"
+          + " head -c 32 /dev/urandom | base64)");
     }
     if (secret.length < SECRET_BYTES) {
-      throw new IllegalArgumentException(file + " holds " + secret.length + " bytes; the cluster secret needs at least " + SECRET_BYTES);
+      throw new IllegalArgumentException(file + " holds " + secret.length + " bytes; the cluster secret needs at least "
+          + SECRET_BYTES);
     }
     return secret;
   }

@@ -49,8 +49,8 @@ public final class ImageStore {
   public Future<Buffer> get(String name) {
     String key = seal.mapKey(Addresses.IMAGES_MAP, name);
     return map().compose(m -> m.get(key))
-        .compose(stored -> stored == null ? Future.succeededFuture(null)
-            : vertx.executeBlocking(() -> seal.open(Addresses.IMAGES_MAP, key, stored).map(Buffer::buffer).orElse(null), false));
+        .compose(stored -> stored == null ? Future.succeededFuture(null) : vertx.executeBlocking(
+            () -> seal.open(Addresses.IMAGES_MAP, key, stored).map(Buffer::buffer).orElse(null), false));
   }
 
   public static String mimeTypeOf(String name) {
