@@ -36,7 +36,7 @@ public final class ApiMain {
 
   /** Deploys the API verticle on a started node (also used by the tests). */
   public static Future<ApiVerticle> deploy(ClusterNode node, ApiConfig config) {
-    ApiVerticle verticle = new ApiVerticle(config, node.nodeId(), node.membership(), node.metrics());
+    ApiVerticle verticle = new ApiVerticle(config, node.nodeId(), node.membership(), node.metrics(), node.seal());
     return node.vertx().deployVerticle(verticle).map(id -> verticle);
   }
 }

@@ -11,6 +11,7 @@ import io.genbus.api.observability.JobMetrics;
 import io.genbus.api.observability.LimitMetrics;
 import io.genbus.api.status.RecentJobs;
 import io.genbus.api.status.StatusHistory;
+import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.Addresses;
@@ -36,6 +37,7 @@ public final class ApiVerticle extends VerticleBase {
   private final String nodeId;
   private final Membership membership;
   private final PrometheusMeterRegistry metrics;
+  private final ClusterSeal seal;
   private final int httpInstances;
   private WorkerDirectory directory;
   private JobDispatcher dispatcher;
@@ -43,16 +45,18 @@ public final class ApiVerticle extends VerticleBase {
   private int port;
   private int opsPort = -1;
 
-  public ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics) {
-    this(config, nodeId, membership, metrics, Runtime.getRuntime().availableProcessors());
+  public ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
+                     ClusterSeal seal) {
+    this(config, nodeId, membership, metrics, seal, Runtime.getRuntime().availableProcessors());
   }
 
   ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
-              int httpInstances) {
+              ClusterSeal seal, int httpInstances) {
     this.config = config;
     this.nodeId = nodeId;
     this.membership = membership;
     this.metrics = metrics;
+    this.seal = seal;
     this.httpInstances = Math.max(1, httpInstances);
   }
 
@@ -61,7 +65,7 @@ public final class ApiVerticle extends VerticleBase {
     JobMetrics jobMetrics = new JobMetrics(metrics);
     RecentJobs recentJobs = new RecentJobs();
     history = new StatusHistory(vertx);
-    directory = new WorkerDirectory(vertx, membership, config.dispatch().strategy());
+    directory = new WorkerDirectory(vertx, membership, config.dispatch().strategy(), seal);
     directory.onWorkersChanged(jobMetrics::workers);
     dispatcher = new JobDispatcher(vertx, Addresses.apiEvents(nodeId, UUID.randomUUID().toString()), config,
         directory, JobObserver.all(jobMetrics, recentJobs, history));
@@ -76,7 +80,7 @@ public final class ApiVerticle extends VerticleBase {
     ConversionGate conversions = new ConversionGate(ConversionGate.slotsFor(Runtime.getRuntime().maxMemory(),
         converter.worstCaseBytes(), Runtime.getRuntime().availableProcessors()));
     new LimitMetrics(metrics).watch(limits, conversions);
-    HttpVerticle.Shared shared = new HttpVerticle.Shared(config, nodeId, membership, metrics, scheduler, recentJobs,
+    HttpVerticle.Shared shared = new HttpVerticle.Shared(config, nodeId, membership, metrics, seal, scheduler, recentJobs,
         history, listenPort(config.port()), config.ops().separate() ? listenPort(config.ops().port()) : null,
         converter, limits, conversions);
     history.start();

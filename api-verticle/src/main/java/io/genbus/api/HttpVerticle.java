@@ -18,6 +18,7 @@ import io.genbus.api.status.DashboardHandler;
 import io.genbus.api.status.RecentJobs;
 import io.genbus.api.status.StatusHistory;
 import io.genbus.api.status.StatusHandler;
+import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -40,8 +41,8 @@ final class HttpVerticle extends VerticleBase {
 
   /** What every HTTP instance of a node uses. */
   record Shared(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
-                Scheduler scheduler, RecentJobs recentJobs, StatusHistory history, int port, Integer opsPort,
-                InputImageConverter converter, NodeLimits limits, ConversionGate conversions) {
+                ClusterSeal seal, Scheduler scheduler, RecentJobs recentJobs, StatusHistory history, int port,
+                Integer opsPort, InputImageConverter converter, NodeLimits limits, ConversionGate conversions) {
   }
 
   private final Shared shared;
@@ -94,7 +95,7 @@ final class HttpVerticle extends VerticleBase {
     ModelsHandler models = new ModelsHandler(scheduler);
     StatusHandler status = new StatusHandler(shared.nodeId(), shared.membership(), scheduler, shared.recentJobs(),
         shared.history());
-    ImageStore imageStore = new ImageStore(vertx, config.images().ttlSeconds() * 1000L);
+    ImageStore imageStore = new ImageStore(vertx, config.images().ttlSeconds() * 1000L, shared.seal());
     ImageOutput imageOutput = new ImageOutput(config.images().output(), imageStore, config.images().maxStoredBytes());
     ChatCompletionsHandler chat = new ChatCompletionsHandler(vertx, config, scheduler, errors, imageOutput,
         shared.converter(), shared.limits(), shared.conversions());

@@ -2,6 +2,7 @@ package io.genbus.api;
 
 import io.genbus.cluster.ClusterNode;
 import io.genbus.cluster.ClusterOptions;
+import io.genbus.cluster.ClusterTls;
 import io.genbus.config.ApiConfig;
 import io.genbus.config.ConfigLoader;
 import io.genbus.config.WorkerConfig;
@@ -37,7 +38,12 @@ final class TestCluster implements AutoCloseable {
   }
 
   ClusterNode node() {
-    ClusterNode node = await(ClusterNode.start(ClusterOptions.loopback(name)));
+    return node(null);
+  }
+
+  /** A node of this cluster with {@code tls} (mutual TLS on the event bus, sealed maps); null = none. */
+  ClusterNode node(ClusterTls tls) {
+    ClusterNode node = await(ClusterNode.start(ClusterOptions.loopback(name).withTls(tls)));
     nodes.add(node);
     return node;
   }
@@ -52,7 +58,7 @@ final class TestCluster implements AutoCloseable {
   /** A worker node of its own running {@code config}; its verticle tells the port of its endpoints (worker.httpPort). */
   WorkerVerticle workerVerticle(WorkerConfig config) {
     ClusterNode node = node();
-    WorkerVerticle verticle = new WorkerVerticle(config, node.nodeId(), node.membership(), node.metrics());
+    WorkerVerticle verticle = new WorkerVerticle(config, node.nodeId(), node.membership(), node.metrics(), node.seal());
     await(node.vertx().deployVerticle(verticle));
     return verticle;
   }
@@ -60,7 +66,8 @@ final class TestCluster implements AutoCloseable {
   /** A worker node whose backends are built by {@code generators} instead of the real factory. */
   ClusterNode worker(WorkerConfig config, BiFunction<Vertx, BackendConfig, Generator> generators) {
     ClusterNode node = node();
-    await(node.vertx().deployVerticle(new WorkerVerticle(config, node.nodeId(), node.membership(), node.metrics(), generators)));
+    await(node.vertx().deployVerticle(new WorkerVerticle(config, node.nodeId(), node.membership(), node.metrics(),
+        node.seal(), generators)));
     return node;
   }
 

@@ -133,6 +133,20 @@ class WorkerProcessesIT {
   }
 
   @Test
+  @DisplayName("a worker on a non-loopback address without --tls refuses to start: exit code 2, saying why")
+  void refusesOpenHostWithoutTls() throws Exception {
+    Path log = dir.resolve("open.log");
+    // Refused while reading the command line: nothing is bound and no packet is sent.
+    Process process = new ProcessBuilder("java", "-Djava.awt.headless=true", "-Xmx128m", "-jar",
+        System.getProperty("genbus.workerJar"), "--host", "10.231.0.9", "--cluster-name", clusterName)
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    processes.add(process);
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "still running: " + read(log));
+    assertEquals(2, process.exitValue(), read(log));
+    assertTrue(read(log).contains("--host 10.231.0.9 is not a loopback address") && read(log).contains("--tls DIR"), read(log));
+  }
+
+  @Test
   @DisplayName("kill -9 of a worker running jobs: every request still ends, none is lost")
   void killNine() throws Exception {
     WorkerProcess victim = startWorker("victim");

@@ -13,9 +13,16 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.JdkSSLEngineOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.FileNotFoundException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Collection;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -23,10 +30,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One clustered Vert.x instance: Hazelcast configured from {@code cluster.xml} plus {@link ClusterOptions},
- * the protocol's codecs registered, and (for real processes) a shutdown hook that closes Vert.x so the
- * node leaves the cluster at once on Ctrl-C or SIGTERM.
+ * both bound to the node's host only; the event bus with mutual TLS when the node has {@link ClusterTls}; the
+ * {@link ClusterSeal} for what it keeps in Hazelcast maps; the protocol's codecs registered; and (for real
+ * processes) a shutdown hook that closes Vert.x so the node leaves the cluster at once on Ctrl-C or SIGTERM.
  */
-public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, PrometheusMeterRegistry metrics) {
+public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, PrometheusMeterRegistry metrics,
+                          ClusterSeal seal) {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
 
@@ -38,15 +47,19 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, P
       return Future.failedFuture(e);
     }
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(config);
-    EventBusOptions eventBus = new EventBusOptions();
-    if (options.host() != null) {
-      eventBus.setHost(options.host());
-    }
-    if (options.publicHost() != null) {
-      eventBus.setClusterPublicHost(options.publicHost());
-    }
+    EventBusOptions eventBus = eventBusOptions(options);
     // One Prometheus registry per node: Vert.x's own HTTP and event-bus metrics, and genbus's.
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ClusterSeal seal = options.tls() != null
+        ? ClusterSeal.withSecret(options.tls().secret(), metrics) : ClusterSeal.plain(metrics);
+    if (options.tls() != null) {
+      options.tls().warnings().forEach(w -> LOG.warn("cluster TLS: {}", w));
+    } else if (options.exposed()) {
+      LOG.warn("\n" + "*".repeat(100) + "\nINSECURE CLUSTER (--insecure-cluster): this node listens on {} without TLS."
+          + " Anyone who reaches\nits Hazelcast and event-bus ports can join the cluster, read prompts and images, send"
+          + " jobs and crash\nthe node. Use --tls DIR (genbus certs; see SECURITY.md) unless this network is yours alone.\n"
+          + "*".repeat(100), options.bindHost());
+    }
     return Vertx.builder()
         .with(new VertxOptions().setEventBusOptions(eventBus)
             .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
@@ -55,8 +68,31 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, P
         .buildClustered()
         .map(vertx -> {
           RecordCodec.registerAll(vertx.eventBus());
-          return new ClusterNode(vertx, clusterManager, metrics);
+          return new ClusterNode(vertx, clusterManager, metrics, seal);
         });
+  }
+
+  /**
+   * The event bus binds the node's host only (never 0.0.0.0), on {@code busPort}; with TLS material it speaks
+   * TLS 1.3 only and requires a certificate from the cluster's CA of every peer, so a stranger is dropped at
+   * the handshake, before the bus reads a single frame.
+   */
+  static EventBusOptions eventBusOptions(ClusterOptions options) {
+    EventBusOptions eventBus = new EventBusOptions().setHost(options.bindHost()).setPort(options.busPort());
+    if (options.publicHost() != null) {
+      eventBus.setClusterPublicHost(options.publicHost());
+    }
+    ClusterTls tls = options.tls();
+    if (tls != null) {
+      eventBus.setSsl(true)
+          .setClientAuth(ClientAuth.REQUIRED)
+          .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(tls.key().toString()).setCertPath(tls.cert().toString()))
+          .setTrustOptions(new PemTrustOptions().addCertPath(tls.ca().toString()))
+          .setEnabledSecureTransportProtocols(Set.of("TLSv1.3"))
+          // Handshake crypto (a stranger can ask for as many as it likes) runs off the event loops.
+          .setSslEngineOptions(new JdkSSLEngineOptions().setUseWorkerThread(true));
+    }
+    return eventBus;
   }
 
   /** A fresh Hazelcast {@link Config} per node: joining mutates it, so it is never shared. */
@@ -68,9 +104,9 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, P
       config.setClusterName(options.clusterName());
     }
     NetworkConfig network = config.getNetworkConfig();
-    if (options.host() != null) {
-      network.getInterfaces().setEnabled(true).clear().addInterface(options.host());
-    }
+    // Hazelcast listens on every interface unless told otherwise: bind the node's own address only.
+    config.setProperty("hazelcast.socket.bind.any", "false");
+    network.getInterfaces().setEnabled(true).clear().addInterface(address(options.bindHost()));
     if (options.publicHost() != null) {
       network.setPublicAddress(options.publicHost());
     }
@@ -79,6 +115,15 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, P
       network.getJoin().getTcpIpConfig().setEnabled(true).setMembers(options.members());
     }
     return config;
+  }
+
+  /** Hazelcast wants an address, not a name, in {@code <interfaces>}. */
+  private static String address(String host) {
+    try {
+      return InetAddress.getByName(host).getHostAddress();
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("--host " + host + ": unknown host", e);
+    }
   }
 
   public String nodeId() {

@@ -1,5 +1,8 @@
 package io.genbus.cluster;
 
+import com.hazelcast.config.Config;
+import com.hazelcast.config.InterfacesConfig;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -8,7 +11,9 @@ import java.util.Map;
 
 /**
  * The command line of a node ({@code --config FILE --cluster FILE --host H --public-host H --members A,B
- * --cluster-name N}); the cluster flags fall back to {@code GENBUS_CLUSTER_*} environment variables.
+ * --cluster-name N --tls DIR --bus-port N --insecure-cluster}); the cluster flags fall back to
+ * {@code GENBUS_CLUSTER_*} environment variables. A node that would be reachable from the network without TLS
+ * is refused here (see {@link ClusterOptions}).
  */
 public record NodeArgs(Path config, ClusterOptions cluster, boolean jsonLogs) {
 
@@ -20,6 +25,10 @@ public record NodeArgs(Path config, ClusterOptions cluster, boolean jsonLogs) {
         --public-host ADDR   address other nodes reach this node at      (env GENBUS_CLUSTER_PUBLIC_HOST)
         --members A,B        cluster members to join, host or host:port  (env GENBUS_CLUSTER_MEMBERS)
         --cluster-name NAME  only nodes with the same name join          (env GENBUS_CLUSTER_NAME)
+        --tls DIR            mutual TLS on the event bus and sealed cluster maps, with the files
+                             made by 'genbus certs DIR'                  (env GENBUS_CLUSTER_TLS_DIR)
+        --bus-port N         fixed event-bus port (default: any free one) (env GENBUS_CLUSTER_BUS_PORT)
+        --insecure-cluster   allow a non-loopback --host without --tls (a network you trust completely)
         --log-format FORMAT  text (default) or json, one object a line   (env GENBUS_LOG_FORMAT)""";
 
   public static NodeArgs parse(String[] args, Map<String, String> env) {
@@ -30,12 +39,20 @@ public record NodeArgs(Path config, ClusterOptions cluster, boolean jsonLogs) {
     String members = env.get("GENBUS_CLUSTER_MEMBERS");
     String name = env.get("GENBUS_CLUSTER_NAME");
     String logFormat = env.getOrDefault("GENBUS_LOG_FORMAT", "text");
+    String tls = env.get("GENBUS_CLUSTER_TLS_DIR");
+    String busPort = env.get("GENBUS_CLUSTER_BUS_PORT");
+    boolean insecure = false;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("-h") || flag.equals("--help")) {
         throw new IllegalArgumentException(USAGE);
       }
-      if (!List.of("--config", "--cluster", "--host", "--public-host", "--members", "--cluster-name", "--log-format").contains(flag)) {
+      if (flag.equals("--insecure-cluster")) {
+        insecure = true;
+        continue;
+      }
+      if (!List.of("--config", "--cluster", "--host", "--public-host", "--members", "--cluster-name", "--log-format",
+          "--tls", "--bus-port").contains(flag)) {
         throw new IllegalArgumentException("unknown option " + flag + "\n" + USAGE);
       }
       if (i + 1 >= args.length) {
@@ -50,6 +67,8 @@ public record NodeArgs(Path config, ClusterOptions cluster, boolean jsonLogs) {
         case "--members" -> members = value;
         case "--cluster-name" -> name = value;
         case "--log-format" -> logFormat = value;
+        case "--tls" -> tls = value;
+        case "--bus-port" -> busPort = value;
         default -> throw new IllegalArgumentException("unknown option " + flag + "\n" + USAGE);
       }
     }
@@ -58,8 +77,46 @@ public record NodeArgs(Path config, ClusterOptions cluster, boolean jsonLogs) {
     if (!logFormat.equals("text") && !logFormat.equals("json")) {
       throw new IllegalArgumentException("--log-format must be text or json, not '" + logFormat + "'");
     }
-    return new NodeArgs(config, new ClusterOptions(clusterXml, blankToNull(name), blankToNull(host),
-        blankToNull(publicHost), memberList), logFormat.equals("json"));
+    host = blankToNull(host);
+    if (host == null && clusterXml != null) {
+      host = interfaceOf(clusterXml);
+    }
+    ClusterTls material = blankToNull(tls) == null ? null : ClusterTls.load(Path.of(tls.trim()));
+    return new NodeArgs(config, new ClusterOptions(clusterXml, blankToNull(name), host, blankToNull(publicHost),
+        memberList, port(busPort), material, insecure), logFormat.equals("json"));
+  }
+
+  /**
+   * The address a cluster file binds (its one {@code <interface>}), so that the event bus binds it too; null
+   * when the file names none (then the node binds loopback).
+   */
+  static String interfaceOf(Path clusterXml) {
+    InterfacesConfig interfaces;
+    try {
+      interfaces = Config.loadFromFile(clusterXml.toFile()).getNetworkConfig().getInterfaces();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("cannot read " + clusterXml + ": " + e.getMessage(), e);
+    }
+    if (!interfaces.isEnabled() || interfaces.getInterfaces().isEmpty()) {
+      return null;
+    }
+    List<String> listed = List.copyOf(interfaces.getInterfaces());
+    if (listed.size() > 1 || listed.get(0).contains("*") || listed.get(0).contains("-")) {
+      throw new IllegalArgumentException(clusterXml + " lists the interfaces " + listed
+          + ": give the one address this node binds with --host");
+    }
+    return listed.get(0);
+  }
+
+  private static int port(String value) {
+    if (blankToNull(value) == null) {
+      return 0;
+    }
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--bus-port must be a port number, not '" + value + "'");
+    }
   }
 
   private static Path existing(String file) {

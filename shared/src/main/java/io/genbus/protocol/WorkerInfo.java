@@ -1,5 +1,7 @@
 package io.genbus.protocol;
 
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
@@ -14,7 +16,43 @@ import java.util.List;
  */
 public record WorkerInfo(String workerId, String nodeId, String backend, List<String> models,
                          int concurrency, String controlAddress) {
+
+  /** More slots than any one backend could have: an entry claiming more is not believed. */
+  static final int MAX_CONCURRENCY = 100_000;
+
   public WorkerInfo {
     models = List.copyOf(models);
+  }
+
+  /** The announcement as stored in the map (before sealing): JSON. */
+  public byte[] toJson() {
+    return JsonObject.mapFrom(this).toBuffer().getBytes();
+  }
+
+  /**
+   * Reads an announcement stored under {@code key}. Anything that is not a sane announcement of that very key is
+   * refused with an {@link IllegalArgumentException} saying why, so one bad entry costs only itself.
+   */
+  public static WorkerInfo fromJson(String key, byte[] json) {
+    WorkerInfo info;
+    try {
+      info = new JsonObject(Buffer.buffer(json)).mapTo(WorkerInfo.class);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("not a worker announcement: " + e.getMessage(), e);
+    }
+    if (info.nodeId() == null || info.nodeId().isBlank() || !key.equals(info.workerId())
+        || !key.startsWith(info.nodeId() + "/")) {
+      throw new IllegalArgumentException("the worker id does not match its key and node");
+    }
+    if (!Addresses.workerControl(info.nodeId()).equals(info.controlAddress())) {
+      throw new IllegalArgumentException("the control address is not its node's");
+    }
+    if (info.models().isEmpty() || info.models().stream().anyMatch(m -> m == null || m.isBlank())) {
+      throw new IllegalArgumentException("no models, or a blank one");
+    }
+    if (info.concurrency() < 1 || info.concurrency() > MAX_CONCURRENCY) {
+      throw new IllegalArgumentException("concurrency " + info.concurrency() + " out of range");
+    }
+    return info;
   }
 }

@@ -18,6 +18,7 @@ public final class WorkerMain {
 
   /** Deploys the worker verticle on a started node (also used by the tests). */
   public static Future<String> deploy(ClusterNode node, WorkerConfig config) {
-    return node.vertx().deployVerticle(new WorkerVerticle(config, node.nodeId(), node.membership(), node.metrics()));
+    return node.vertx().deployVerticle(new WorkerVerticle(config, node.nodeId(), node.membership(), node.metrics(),
+        node.seal()));
   }
 }

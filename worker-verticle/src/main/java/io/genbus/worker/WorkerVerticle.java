@@ -1,5 +1,6 @@
 package io.genbus.worker;
 
+import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
 import io.genbus.config.BackendConfig;
 import io.genbus.config.WorkerConfig;
@@ -39,6 +40,7 @@ public final class WorkerVerticle extends VerticleBase {
   private final String nodeId;
   private final Membership membership;
   private final PrometheusMeterRegistry metrics;
+  private final ClusterSeal seal;
   private final BiFunction<Vertx, BackendConfig, Generator> generatorFactory;
   private final WorkerCounters counters = new WorkerCounters();
   private final List<JobRunner> runners = new ArrayList<>();
@@ -51,23 +53,32 @@ public final class WorkerVerticle extends VerticleBase {
   private WorkerEndpoints endpoints;
   private HttpServer http;
 
-  /** A worker of a cluster node: its membership tells readiness, its registry holds the meters. */
-  public WorkerVerticle(WorkerConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics) {
-    this(config, nodeId, membership, metrics, Generators::create);
+  /**
+   * A worker of a cluster node: its membership tells readiness, its registry holds the meters, its seal
+   * protects the node's announcements.
+   */
+  public WorkerVerticle(WorkerConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
+                        ClusterSeal seal) {
+    this(config, nodeId, membership, metrics, seal, Generators::create);
   }
 
-  /** On its own (unit tests): always a member, with a registry of its own. */
+  /** On its own (unit tests): always a member, with a registry of its own, no cluster secret. */
   public WorkerVerticle(WorkerConfig config, String nodeId) {
-    this(config, nodeId, Membership.alone(nodeId), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Generators::create);
+    this(config, nodeId, Membership.alone(nodeId), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  private WorkerVerticle(WorkerConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics) {
+    this(config, nodeId, membership, metrics, ClusterSeal.plain(metrics), Generators::create);
   }
 
   /** With another way to build generators: tests use it to put a misbehaving backend in the cluster. */
   public WorkerVerticle(WorkerConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
-                        BiFunction<Vertx, BackendConfig, Generator> generatorFactory) {
+                        ClusterSeal seal, BiFunction<Vertx, BackendConfig, Generator> generatorFactory) {
     this.config = config;
     this.nodeId = nodeId;
     this.membership = membership;
     this.metrics = metrics;
+    this.seal = seal;
     this.generatorFactory = generatorFactory;
   }
 
@@ -101,7 +112,7 @@ public final class WorkerVerticle extends VerticleBase {
       r.heartbeat();
       publishLoad(r);
     }));
-    announcer = new WorkerAnnouncer(vertx, runners.stream().map(JobRunner::info).toList());
+    announcer = new WorkerAnnouncer(vertx, runners.stream().map(JobRunner::info).toList(), seal);
     // Endpoints before the announcement: a worker that cannot start them must not be listed for a moment.
     return Future.all(registrations)
         .compose(v -> startEndpoints())

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
 import io.genbus.config.BackendConfig;
 import io.genbus.config.ConfigLoader;
@@ -73,8 +74,9 @@ class BackendFailuresTest {
 
   private void deploy(BiFunction<Vertx, BackendConfig, Generator> generators, String backend) throws Exception {
     WorkerConfig config = new ConfigLoader(Map.of()).workerFromText("heartbeatSeconds: 60\nbackends:\n  - " + backend + "\n");
-    await(vertx.deployVerticle(new WorkerVerticle(config, NODE, Membership.alone(NODE),
-        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), generators)));
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    await(vertx.deployVerticle(new WorkerVerticle(config, NODE, Membership.alone(NODE), registry,
+        ClusterSeal.plain(registry), generators)));
   }
 
   /** An openai-chat backend with one slot in front of the fake upstream. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ConfigLoader;
 import io.genbus.config.WorkerConfig;
@@ -134,8 +135,9 @@ class WorkerVerticleTest {
         backends:
           - {type: local, models: [streamer], concurrency: 1}
         """);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     await(vertx.deployVerticle(new WorkerVerticle(config, "stream-node", Membership.alone("stream-node"),
-        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), (v, backend) -> streaming)));
+        registry, ClusterSeal.plain(registry), (v, backend) -> streaming)));
     Job job = new Job("unheard", "streamer", "a cat", 1L, "test.nobody." + UUID.randomUUID(), System.currentTimeMillis(), List.of());
     await(vertx.eventBus().request(Addresses.model("streamer", "stream-node/0"), job));
     long deadline = System.currentTimeMillis() + 5000; // well before the 60 s heartbeat could notice

@@ -1,5 +1,6 @@
 package io.genbus.api.images;
 
+import io.genbus.cluster.ClusterSeal;
 import io.genbus.protocol.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -12,7 +13,10 @@ import java.util.Map;
 /**
  * Generated images kept in the cluster ({@link Addresses#IMAGES_MAP}, a Hazelcast map) for the {@code url}
  * output mode, so any API node can serve them. Names are 128 random bits plus the extension: unguessable,
- * so the URL itself is the permission to fetch. Entries expire after the configured TTL.
+ * so the URL itself is the permission to fetch. Entries expire after the configured TTL. Any Hazelcast member
+ * can read the map, so with a cluster secret ({@link ClusterSeal}) the entry's key is an HMAC of the name (the
+ * name stays secret) and its bytes are encrypted and authenticated; a value that fails the check is served as
+ * unknown. Sealing runs on a worker thread.
  */
 public final class ImageStore {
 
@@ -22,10 +26,12 @@ public final class ImageStore {
 
   private final Vertx vertx;
   private final long ttlMs;
+  private final ClusterSeal seal;
 
-  public ImageStore(Vertx vertx, long ttlMs) {
+  public ImageStore(Vertx vertx, long ttlMs, ClusterSeal seal) {
     this.vertx = vertx;
     this.ttlMs = ttlMs;
+    this.seal = seal;
   }
 
   /** Stores the image; the future holds its file name ({@code <id>.<ext>}). */
@@ -33,12 +39,18 @@ public final class ImageStore {
     byte[] id = new byte[16];
     RANDOM.nextBytes(id);
     String name = HexFormat.of().formatHex(id) + "." + EXTENSIONS.getOrDefault(mimeType, "bin");
-    return map().compose(m -> m.put(name, Buffer.buffer(bytes), ttlMs)).map(v -> name);
+    String key = seal.mapKey(Addresses.IMAGES_MAP, name);
+    return vertx.executeBlocking(() -> seal.seal(Addresses.IMAGES_MAP, key, bytes), false)
+        .compose(sealed -> map().compose(m -> m.put(key, sealed, ttlMs)))
+        .map(v -> name);
   }
 
-  /** The image, or null when unknown or expired. */
+  /** The image, or null when unknown, expired, or not sealed by this cluster. */
   public Future<Buffer> get(String name) {
-    return map().compose(m -> m.get(name));
+    String key = seal.mapKey(Addresses.IMAGES_MAP, name);
+    return map().compose(m -> m.get(key))
+        .compose(stored -> stored == null ? Future.succeededFuture(null) : vertx.executeBlocking(
+            () -> seal.open(Addresses.IMAGES_MAP, key, stored).map(Buffer::buffer).orElse(null), false));
   }
 
   public static String mimeTypeOf(String name) {
@@ -47,7 +59,7 @@ public final class ImageStore {
         .findFirst().orElse("application/octet-stream");
   }
 
-  private Future<AsyncMap<String, Buffer>> map() {
+  private Future<AsyncMap<String, Object>> map() {
     return vertx.sharedData().getAsyncMap(Addresses.IMAGES_MAP);
   }
 }

@@ -1,5 +1,6 @@
 package io.genbus.api.jobs;
 
+import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
 import io.genbus.config.DispatchStrategy;
 import io.genbus.protocol.Addresses;
@@ -8,7 +9,6 @@ import io.genbus.protocol.WorkerLoad;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,8 +18,10 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,16 +34,22 @@ import org.slf4j.LoggerFactory;
  * member leaves, and every {@link #POLL_MS}. How busy each is comes from {@link WorkerLoad} messages. It
  * tells {@code onCapacity} the models that may have gained a free slot, so their queues can move.
  *
+ * <p>Any Hazelcast member can write the map, so an entry counts only if it opens with the cluster's
+ * {@link ClusterSeal} and is a sane announcement of its own key; anything else (a stranger's forgery, garbage,
+ * a value this node cannot even deserialize) is ignored and counted, and never hides the other workers.
+ *
  * <p>Confined to the API verticle's event loop.
  */
 public final class WorkerDirectory {
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkerDirectory.class);
   static final long POLL_MS = 2_000;
+  private static final long READ_WARNING_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final Vertx vertx;
   private final Membership membership;
   private final DispatchStrategy strategy;
+  private final ClusterSeal seal;
   private final Map<String, Long> firstSeen = new HashMap<>();
   private final Map<String, Integer> roundRobin = new HashMap<>();
   private Map<String, WorkerBackend> workers = new LinkedHashMap<>();
@@ -50,15 +58,17 @@ public final class WorkerDirectory {
   private Set<String> listed = Set.of();
   private Consumer<String> onCapacity = model -> { };
   private Consumer<Collection<WorkerBackend>> onWorkersChanged = workers -> { };
-  private AsyncMap<String, JsonObject> map;
+  private AsyncMap<Object, Object> map;
   private Promise<Void> refreshing;
   private boolean refreshAgain;
   private long timer;
+  private long lastReadWarning = System.nanoTime() - READ_WARNING_EVERY_NANOS;
 
-  public WorkerDirectory(Vertx vertx, Membership membership, DispatchStrategy strategy) {
+  public WorkerDirectory(Vertx vertx, Membership membership, DispatchStrategy strategy, ClusterSeal seal) {
     this.vertx = vertx;
     this.membership = membership;
     this.strategy = strategy;
+    this.seal = seal;
   }
 
   /** Called with a model whenever one of its workers may have a free slot (joined, or reported less load). */
@@ -72,7 +82,7 @@ public final class WorkerDirectory {
   }
 
   public Future<Void> start() {
-    return vertx.sharedData().<String, JsonObject>getAsyncMap(Addresses.WORKERS_MAP)
+    return vertx.sharedData().getAsyncMap(Addresses.WORKERS_MAP)
         .compose(m -> {
           map = m;
           return Future.all(
@@ -216,9 +226,9 @@ public final class WorkerDirectory {
     }
     refreshing = Promise.promise();
     Promise<Void> current = refreshing;
-    map.values()
+    readEntries()
         .onSuccess(this::rebuild)
-        .onFailure(err -> LOG.warn("could not read the worker list: {}", err.toString()))
+        .onFailure(this::readFailed)
         .onComplete(ar -> {
           refreshing = null;
           if (refreshAgain) {
@@ -231,12 +241,53 @@ public final class WorkerDirectory {
     return current.future();
   }
 
-  private void rebuild(List<JsonObject> entries) {
+  /**
+   * The map's entries. One value this node cannot deserialize (a stranger's) fails a whole read, so then the
+   * entries are read one by one and the unreadable ones left out.
+   */
+  private Future<Map<Object, Object>> readEntries() {
+    return map.entries().recover(err -> map.keys().compose(keys -> {
+      Map<Object, Object> read = new LinkedHashMap<>();
+      List<Future<Object>> gets = keys.stream()
+          .map(key -> map.get(key)
+              .onSuccess(value -> read.put(key, value))
+              .onFailure(e -> seal.reject(Addresses.WORKERS_MAP, String.valueOf(key), "unreadable: " + e)))
+          .toList();
+      return Future.join(gets).transform(ar -> Future.succeededFuture(read));
+    }));
+  }
+
+  /** Keeps the last good view; warns at most once a minute (a broken map would otherwise warn every poll). */
+  private void readFailed(Throwable err) {
+    long now = System.nanoTime();
+    if (now - lastReadWarning >= READ_WARNING_EVERY_NANOS) {
+      lastReadWarning = now;
+      LOG.warn("could not read the worker list: {}", err.toString());
+    }
+  }
+
+  /** The announcement stored under {@code key}, if it is sealed by this cluster and sane. */
+  private Optional<WorkerInfo> announcement(Object key, Object value) {
+    if (!(key instanceof String id)) {
+      seal.reject(Addresses.WORKERS_MAP, String.valueOf(key), "a key that is not a string");
+      return Optional.empty();
+    }
+    return seal.open(Addresses.WORKERS_MAP, id, value).flatMap(json -> {
+      try {
+        return Optional.of(WorkerInfo.fromJson(id, json));
+      } catch (IllegalArgumentException e) {
+        seal.reject(Addresses.WORKERS_MAP, id, e.getMessage());
+        return Optional.empty();
+      }
+    });
+  }
+
+  private void rebuild(Map<Object, Object> entries) {
     Set<String> members = new HashSet<>(membership.nodes());
     Map<String, WorkerBackend> next = new LinkedHashMap<>();
     List<String> added = new ArrayList<>();
-    entries.stream()
-        .map(e -> e.mapTo(WorkerInfo.class))
+    entries.entrySet().stream()
+        .flatMap(e -> announcement(e.getKey(), e.getValue()).stream())
         .filter(info -> members.contains(info.nodeId())) // its node left or crashed; the TTL will clear it
         .sorted(Comparator.comparing(WorkerInfo::workerId))
         .forEach(info -> {

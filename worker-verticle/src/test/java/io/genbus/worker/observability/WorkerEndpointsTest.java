@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ConfigLoader;
 import io.genbus.config.WorkerConfig;
@@ -105,7 +106,8 @@ class WorkerEndpointsTest {
           backends:
             - {type: local, models: [other], concurrency: 1, size: 16, delayMs: 0}
           """.formatted(taken.getLocalPort()));
-      WorkerVerticle second = new WorkerVerticle(config, "second-node", Membership.alone("second-node"), registry);
+      WorkerVerticle second = new WorkerVerticle(config, "second-node", Membership.alone("second-node"), registry,
+          ClusterSeal.plain(registry));
       Throwable failure = vertx.deployVerticle(second).toCompletionStage().toCompletableFuture()
           .handle((id, err) -> err).get(20, TimeUnit.SECONDS);
       assertNotNull(failure, "the deployment should fail");
