@@ -125,8 +125,9 @@ class ClusterHostsIT {
     for (String[] host : new String[][] {{"gb-h1", API_HOST}, {"gb-h2", WORKER_HOST}}) {
       Result ss = run(10, "ip", "netns", "exec", host[0], "ss", "-ltnH");
       assertEquals(0, ss.code(), ss.output());
+      // Java's sockets are dual-stack: an IPv4 address shows as [::ffff:10.231.0.1]:port, "any" as *:port.
       List<String> listening = ss.output().lines().map(l -> l.trim().split("\\s+")).filter(f -> f.length > 3)
-          .map(f -> f[3]).toList();
+          .map(f -> f[3].replace("[::ffff:", "").replace("]:", ":")).toList();
       assertTrue(listening.contains(host[1] + ":5701") && listening.contains(host[1] + ":" + BUS_PORT), listening.toString());
       assertEquals(List.of(), listening.stream().filter(a -> !a.startsWith(host[1] + ":")).toList(),
           "listening beyond " + host[1] + ": " + listening);
