@@ -203,6 +203,25 @@ class HostileClientsClusterTest {
       assertTrue(metrics.contains("genbus_open_requests{kind=\"all\"}"), "the limits are exported");
       assertTrue(metrics.contains("genbus_image_conversion_slots"), "the conversion slots are exported");
     }
+
+    @Test
+    @DisplayName("a client that disconnects gives its place back at once")
+    void disconnectFrees() throws Exception {
+      int port = api("limits: {maxOpenStreams: 1}");
+      byte[] body = chatBody(HELD, "left early", true).getBytes(StandardCharsets.UTF_8);
+      try (Socket socket = new Socket("127.0.0.1", port)) {
+        socket.setSoTimeout(15_000);
+        socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().write(body);
+        socket.getOutputStream().flush();
+        heldRunning(1);
+        assertError(chat(port, chatBody(LOCAL, "no room", true)), 429, "rate_limit_exceeded", "node_busy", null);
+      } // the client goes away
+      eventually(Duration.ofSeconds(10), "a stream admitted again",
+          () -> chat(port, chatBody(LOCAL, "room again", true)).status() == 200);
+    }
   }
 
   @Nested
