@@ -1,6 +1,6 @@
 package io.genbus.api;
 
-import static io.genbus.api.TestCluster.eventually;
+import static io.genbus.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -100,7 +100,7 @@ class ClusterHostsIT {
     waitForLog(api, apiLog, "genbus API listening on http://" + API_HOST);
     Process worker = node("gb-h2", "worker", System.getProperty("genbus.workerJar"), WORKER_HOST, members, dir.resolve("h2"));
     waitForLog(worker, dir.resolve("worker.log"), "/0 ready");
-    eventually(Duration.ofSeconds(20), "the worker listed", () -> models().equals(List.of(MODEL)));
+    eventually("the worker listed", () -> models().equals(List.of(MODEL)));
   }
 
   @AfterAll
@@ -172,7 +172,7 @@ class ClusterHostsIT {
         .findFirst().orElseThrow();
     assertEquals(false, control.getBoolean("answered"), "the worker answered a stranger: " + control);
 
-    eventually(Duration.ofSeconds(15), "the fake worker entry seen and refused", () -> rejectedWorkers() > 0);
+    eventually("the fake worker entry seen and refused", () -> rejectedWorkers() > 0);
     assertEquals(List.of(MODEL), models());
     // Vert.x sends a job round-robin to the real worker or to the rogue's registration of the same address. One
     // sent to the rogue never gets through the TLS handshake: the job moves on (or, if every attempt met the

@@ -4,8 +4,8 @@ import static io.genbus.api.GatewayClusterTest.assertError;
 import static io.genbus.api.Http.chat;
 import static io.genbus.api.TestCluster.apiConfig;
 import static io.genbus.api.TestCluster.await;
-import static io.genbus.api.TestCluster.eventually;
 import static io.genbus.api.TestCluster.workerConfig;
+import static io.genbus.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,7 +37,6 @@ import java.net.http.HttpResponse;
 import java.net.SocketException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -88,7 +87,7 @@ class ClusterSecurityClusterTest {
         workerConfig("backends:\n  - {type: local, models: [" + MODEL + "], concurrency: 2, size: 32}\n")));
     foreign = cluster.node(ClusterTls.load(dir.resolve("other")));
     plain = cluster.node(null);
-    eventually(Duration.ofSeconds(20), "the worker listed", () -> models().equals(List.of(MODEL)));
+    eventually("the worker listed", () -> models().equals(List.of(MODEL)));
   }
 
   @AfterAll
@@ -221,7 +220,7 @@ class ClusterSecurityClusterTest {
         workers.put("text", "hello"))));
     // A value no member can even deserialize: reading all entries at once fails, so they are read one by one.
     plain.clusterManager().getHazelcastInstance().getMap(Addresses.WORKERS_MAP).put("poison", new Poison());
-    eventually(Duration.ofSeconds(10), "every bad entry seen", () -> rejected(Addresses.WORKERS_MAP) >= before + 7);
+    eventually("every bad entry seen", () -> rejected(Addresses.WORKERS_MAP) >= before + 7);
     assertEquals(List.of(MODEL), models());
     JsonObject status = Http.get(api, "/v1/status").json().getJsonObject("models").getJsonObject(MODEL);
     assertEquals(List.of(realId), status.getJsonArray("workers").stream()

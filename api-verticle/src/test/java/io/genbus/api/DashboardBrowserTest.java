@@ -2,21 +2,23 @@ package io.genbus.api;
 
 import static io.genbus.api.Http.chat;
 import static io.genbus.api.TestCluster.apiConfig;
-import static io.genbus.api.TestCluster.eventually;
 import static io.genbus.api.TestCluster.workerConfig;
+import static io.genbus.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genbus.cluster.ClusterNode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +42,7 @@ class DashboardBrowserTest {
     apiNode = cluster.node();
     api = cluster.api(apiNode, apiConfig("")).port();
     workerNode = cluster.worker(workerConfig("backends:\n  - {type: local, models: [dash-model], concurrency: 3, size: 16}\n"));
-    eventually(Duration.ofSeconds(10), "model listed", () -> GatewayClusterTest.modelIds(api).contains("dash-model"));
+    eventually("model listed", () -> GatewayClusterTest.modelIds(api).contains("dash-model"));
   }
 
   @AfterAll
@@ -50,17 +52,34 @@ class DashboardBrowserTest {
     }
   }
 
-  /** The page's DOM after its script ran for a while, as Chromium renders it. */
+  /**
+   * The page's DOM after its script ran for a while, as Chromium renders it. Chromium writes it to a file and
+   * the file is read once Chromium has exited: a hung browser fails the test at the deadline, never blocks it.
+   */
   static String renderedDom(String url) throws Exception {
     Path profile = Files.createTempDirectory("genbus-chromium");
+    Path dom = profile.resolve("dom.html");
     Process chromium = new ProcessBuilder(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--user-data-dir=" + profile, "--virtual-time-budget=4000", "--dump-dom", url)
+        "--disable-sync", "--user-data-dir=" + profile.resolve("user-data"), "--virtual-time-budget=4000", "--dump-dom", url)
+        .redirectOutput(dom.toFile())
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
-    byte[] dom = chromium.getInputStream().readAllBytes();
-    assertTrue(chromium.waitFor(60, TimeUnit.SECONDS), "Chromium did not finish");
-    return new String(dom, StandardCharsets.UTF_8);
+    try {
+      assertTrue(chromium.waitFor(3, TimeUnit.MINUTES), "Chromium did not finish within 3 minutes");
+      return Files.readString(dom, StandardCharsets.UTF_8);
+    } finally {
+      chromium.destroyForcibly();
+      deleteTree(profile);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
   }
 
   @Test

@@ -5,7 +5,7 @@ import static io.genbus.api.Http.chatBody;
 import static io.genbus.api.TestCluster.apiConfig;
 import static io.genbus.api.TestCluster.await;
 import static io.genbus.api.TestCluster.workerConfig;
-import static io.genbus.api.TestCluster.eventually;
+import static io.genbus.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -23,22 +23,20 @@ import io.genbus.cluster.ClusterNode;
 import io.genbus.config.LocalBackendConfig;
 import io.genbus.config.WorkerConfig;
 import io.genbus.protocol.WorkerStats;
+import io.genbus.worker.Gate;
+import io.genbus.worker.Generators;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -50,14 +48,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The whole path over real clustered nodes on loopback: an API node and worker nodes, each its own
- * Vert.x instance and Hazelcast member, driven over real HTTP.
+ * Vert.x instance and Hazelcast member, driven over real HTTP. Jobs of the slow model wait at a {@link Gate}
+ * until the test lets them finish, so what happens while a job runs never depends on how long it takes.
  */
 @DisplayName("genbus over a real cluster")
 class GatewayClusterTest {
 
   static final String FAST = "local-image";
   static final String SLOW = "slow-image";
-  static final int SLOW_MS = 2600;
+  static final long KEEP_ALIVE_MS = 1000;
   static final Pattern IMAGE = Pattern.compile("!\\[generated]\\(data:image/png;base64,([A-Za-z0-9+/=]+)\\)");
 
   static TestCluster cluster;
@@ -67,6 +66,7 @@ class GatewayClusterTest {
   static int keyed;
   static int chinese;
   static int contentMode;
+  static final Gate slowJobs = new Gate();
 
   @BeforeAll
   static void startCluster() {
@@ -81,10 +81,11 @@ class GatewayClusterTest {
         heartbeatSeconds: 1
         backends:
           - {type: local, models: [local-image], concurrency: 4, size: 64, delayMs: 0}
-          - {type: local, models: [slow-image], concurrency: 4, size: 64, delayMs: 2600}
-        """));
+          - {type: local, models: [slow-image], concurrency: 4, size: 64, delayMs: 0}
+        """), (vertx, backend) -> backend.models().contains(SLOW)
+            ? slowJobs.before(Generators.create(vertx, backend)) : Generators.create(vertx, backend));
     for (int port : new int[] {open, keyed, chinese, contentMode}) {
-      eventually(Duration.ofSeconds(10), "models listed on port " + port,
+      eventually("models listed on port " + port,
           () -> modelIds(port, "Authorization", "Bearer sk-test").containsAll(List.of(FAST, SLOW)));
     }
   }
@@ -118,6 +119,11 @@ class GatewayClusterTest {
     assertTrue(error.getString("message") != null && !error.getString("message").isBlank());
   }
 
+  static boolean emptyDelta(String frame) {
+    return frame.startsWith("data: {")
+        && new JsonObject(frame.substring(6)).getJsonArray("choices").getJsonObject(0).getJsonObject("delta").isEmpty();
+  }
+
   /** Opens a stream, waits until {@code queued} holds, then drops the connection. */
   static void disconnectWhileQueued(int port, String streamBody, java.util.function.BooleanSupplier queued) throws Exception {
     Vertx client = Vertx.vertx();
@@ -127,7 +133,7 @@ class GatewayClusterTest {
           .setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port).setURI("/v1/chat/completions")));
       request.putHeader("Content-Type", "application/json");
       request.send(Buffer.buffer(streamBody));
-      eventually(Duration.ofSeconds(5), "request queued", queued);
+      eventually("request queued", queued);
       await(request.connection().close());
     } finally {
       await(client.close());
@@ -200,13 +206,19 @@ class GatewayClusterTest {
     @Test
     @DisplayName("gets the role chunk, keep-alives while the job runs, the content with stop, then [DONE]")
     void framesInOrder() throws Exception {
-      Http.Stream stream = Http.stream(open, chatBody(SLOW, "generate a cat", true));
-      assertEquals(200, stream.head().status());
-      assertTrue(stream.head().header("Content-Type").startsWith("text/event-stream"));
-      assertEquals("no-cache", stream.head().header("Cache-Control"));
-      assertEquals("no", stream.head().header("X-Accel-Buffering"));
-      List<String> frames = stream.texts();
-      assertTrue(frames.size() >= 5, "frames: " + frames);
+      List<String> frames;
+      try (Http.LiveStream stream = Http.open(open, chatBody(SLOW, "frames in order", true))) {
+        assertEquals(200, stream.head().status());
+        assertTrue(stream.head().header("Content-Type").startsWith("text/event-stream"));
+        assertEquals("no-cache", stream.head().header("Cache-Control"));
+        assertEquals("no", stream.head().header("X-Accel-Buffering"));
+        Gate.Held job = await(slowJobs.arrival("frames in order"));
+        assertTrue(stream.next().text().startsWith("data: {"), "the role chunk first");
+        assertTrue(stream.next().text().startsWith(": keep-alive"));
+        assertTrue(stream.next().text().startsWith(": keep-alive"));
+        job.release();
+        frames = stream.rest().texts();
+      }
 
       JsonObject role = new JsonObject(frames.get(0).substring("data: ".length()));
       assertEquals("chat.completion.chunk", role.getString("object"));
@@ -219,7 +231,7 @@ class GatewayClusterTest {
       int contentAt = frames.size() - 2;
       List<String> between = frames.subList(1, contentAt);
       long keepAlives = between.stream().filter(f -> f.startsWith(": keep-alive")).count();
-      assertTrue(keepAlives >= 2, "expected ≥2 keep-alives before the content in " + SLOW_MS + " ms, got " + between);
+      assertTrue(keepAlives >= 2, "expected ≥2 keep-alives before the content, got " + between);
       assertTrue(between.stream().allMatch(f -> f.startsWith(":")), "only comments before the content: " + between);
 
       JsonObject content = new JsonObject(frames.get(contentAt).substring("data: ".length()));
@@ -233,29 +245,43 @@ class GatewayClusterTest {
     }
 
     @Test
-    @DisplayName("keep-alives come about every keepAliveSeconds from the moment the stream opens")
+    @DisplayName("keep-alives come every keepAliveSeconds from the moment the stream opens, never sooner")
     void keepAliveTiming() {
-      Http.Stream stream = Http.stream(open, chatBody(SLOW, "timing", true));
-      List<Long> times = stream.lines().stream().filter(l -> l.text().startsWith(": keep-alive")).map(Http.Line::atMs).toList();
-      long opened = stream.lines().get(0).atMs();
-      assertTrue(times.size() >= 2, "keep-alives: " + times);
-      assertTrue(times.get(0) - opened < 1600, "first keep-alive " + (times.get(0) - opened) + " ms after opening");
-      for (int i = 1; i < times.size(); i++) {
-        long gap = times.get(i) - times.get(i - 1);
-        assertTrue(gap > 500 && gap < 1600, "gap between keep-alives: " + gap + " ms");
+      try (Http.LiveStream stream = Http.open(open, chatBody(SLOW, "timing", true))) {
+        Gate.Held job = await(slowJobs.arrival("timing"));
+        long previous = stream.next().atMs(); // the role chunk
+        for (int k = 1; k <= 3; k++) {
+          Http.Line keepAlive = stream.next();
+          assertEquals(": keep-alive", keepAlive.text());
+          // A timer never fires early, so the k-th keep-alive cannot come sooner than k intervals after the
+          // request was sent, however loaded the machine.
+          assertTrue(keepAlive.atMs() >= k * KEEP_ALIVE_MS, "keep-alive " + k + " after " + keepAlive.atMs() + " ms");
+          // And they keep coming: a bound so wide that only a stalled machine breaks it, not a busy one.
+          long silence = keepAlive.atMs() - previous;
+          assertTrue(silence < 5 * KEEP_ALIVE_MS, "silent for " + silence + " ms before keep-alive " + k);
+          previous = keepAlive.atMs();
+        }
+        job.release();
+        List<String> frames = stream.rest().texts();
+        assertTrue(frames.get(frames.size() - 2).contains("\"finish_reason\":\"stop\""), frames.toString());
+        assertEquals("data: [DONE]", frames.get(frames.size() - 1));
       }
     }
 
     @Test
     @DisplayName("keepAliveMode content sends empty-delta chunks instead of comments")
     void contentKeepAlive() {
-      List<String> frames = Http.stream(contentMode, chatBody(SLOW, "a cat", true)).texts();
+      List<String> frames;
+      try (Http.LiveStream stream = Http.open(contentMode, chatBody(SLOW, "content keep-alives", true))) {
+        Gate.Held job = await(slowJobs.arrival("content keep-alives"));
+        stream.next(); // the role chunk
+        assertTrue(emptyDelta(stream.next().text()));
+        assertTrue(emptyDelta(stream.next().text()));
+        job.release();
+        frames = stream.rest().texts();
+      }
       assertTrue(frames.stream().noneMatch(f -> f.startsWith(":")), "no comments: " + frames);
-      long empties = frames.stream()
-          .filter(f -> f.startsWith("data: {"))
-          .map(f -> new JsonObject(f.substring(6)).getJsonArray("choices").getJsonObject(0))
-          .filter(c -> c.getJsonObject("delta").isEmpty())
-          .count();
+      long empties = frames.stream().filter(GatewayClusterTest::emptyDelta).count();
       assertTrue(empties >= 2, "expected ≥2 empty-delta chunks: " + frames);
       assertEquals("data: [DONE]", frames.get(frames.size() - 1));
     }
@@ -364,10 +390,10 @@ class GatewayClusterTest {
     @DisplayName("a worker node that joins appears; one that leaves disappears")
     void joinAndLeave() {
       ClusterNode joiner = cluster.worker(WorkerConfig.of(new LocalBackendConfig(List.of("joiner-model"), 1, 32, 0)));
-      eventually(Duration.ofSeconds(5), "joiner-model listed", () -> modelIds(open).contains("joiner-model"));
+      eventually("joiner-model listed", () -> modelIds(open).contains("joiner-model"));
       assertEquals(200, chat(open, chatBody("joiner-model", "hello", false)).status());
       cluster.stop(joiner);
-      eventually(Duration.ofSeconds(5), "joiner-model gone", () -> !modelIds(open).contains("joiner-model"));
+      eventually("joiner-model gone", () -> !modelIds(open).contains("joiner-model"));
       assertError(chat(open, chatBody("joiner-model", "hello", false)), 400, "invalid_request_error", "MODEL_NOT_FOUND", "model");
     }
 
@@ -375,9 +401,9 @@ class GatewayClusterTest {
     @DisplayName("a worker node that crashes (Hazelcast terminated, no goodbye) disappears too")
     void crash() {
       ClusterNode crasher = cluster.worker(WorkerConfig.of(new LocalBackendConfig(List.of("crasher-model"), 1, 32, 0)));
-      eventually(Duration.ofSeconds(5), "crasher-model listed", () -> modelIds(open).contains("crasher-model"));
+      eventually("crasher-model listed", () -> modelIds(open).contains("crasher-model"));
       crasher.clusterManager().getHazelcastInstance().getLifecycleService().terminate();
-      eventually(Duration.ofSeconds(20), "crasher-model gone", () -> !modelIds(open).contains("crasher-model"));
+      eventually("crasher-model gone", () -> !modelIds(open).contains("crasher-model"));
       cluster.stop(crasher);
     }
   }
@@ -390,47 +416,37 @@ class GatewayClusterTest {
     @DisplayName("mid-stream cancels its job on the worker and frees the slot")
     void streamDisconnect() throws Exception {
       WorkerStats before = cluster.workerStats(apiNode, workerNode);
-      disconnectAfterFirstBytes(chatBody(SLOW, "never finished", true));
-      eventually(Duration.ofSeconds(5), "job cancelled on the worker", () -> {
-        WorkerStats now = cluster.workerStats(apiNode, workerNode);
-        return now.cancelled() == before.cancelled() + 1 && now.running() == 0;
-      });
-      assertEquals(before.completed(), cluster.workerStats(apiNode, workerNode).completed());
+      try (Http.LiveStream stream = Http.open(open, chatBody(SLOW, "never finished stream", true))) {
+        Gate.Held job = await(slowJobs.arrival("never finished stream"));
+        assertTrue(stream.next().text().startsWith("data: {"), "the first bytes");
+        stream.close();
+        await(job.cancelled());
+      }
+      WorkerStats after = cluster.workerStats(apiNode, workerNode);
+      assertEquals(before.cancelled() + 1, after.cancelled());
+      assertEquals(0, after.running());
+      assertEquals(before.completed(), after.completed());
     }
 
     @Test
     @DisplayName("while waiting for a non-streaming answer cancels its job too")
     void nonStreamDisconnect() throws Exception {
       WorkerStats before = cluster.workerStats(apiNode, workerNode);
-      disconnectAfterFirstBytes(null);
-      eventually(Duration.ofSeconds(5), "job cancelled on the worker", () -> {
-        WorkerStats now = cluster.workerStats(apiNode, workerNode);
-        return now.cancelled() == before.cancelled() + 1 && now.running() == 0;
-      });
-    }
-
-    /** Sends a request for the slow model and closes the connection: after the first bytes (stream) or once the job runs. */
-    private void disconnectAfterFirstBytes(String streamBody) throws Exception {
       Vertx client = Vertx.vertx();
       try {
-        HttpClient http = client.createHttpClient();
-        String body = streamBody != null ? streamBody : chatBody(SLOW, "never finished", false);
-        CompletableFuture<Void> closed = new CompletableFuture<>();
-        HttpClientRequest request = await(http.request(new RequestOptions()
+        HttpClientRequest request = await(client.createHttpClient().request(new RequestOptions()
             .setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(open).setURI("/v1/chat/completions")));
         request.putHeader("Content-Type", "application/json");
-        if (streamBody != null) {
-          request.send(Buffer.buffer(body)).onSuccess((HttpClientResponse response) ->
-              response.handler(chunk -> request.connection().close().onComplete(v -> closed.complete(null))));
-        } else {
-          request.send(Buffer.buffer(body));
-          eventually(Duration.ofSeconds(5), "job running", () -> cluster.workerStats(apiNode, workerNode).running() == 1);
-          request.connection().close().onComplete(v -> closed.complete(null));
-        }
-        closed.get(10, TimeUnit.SECONDS);
+        request.send(Buffer.buffer(chatBody(SLOW, "never finished", false)));
+        Gate.Held job = await(slowJobs.arrival("never finished")); // it runs on the worker
+        await(request.connection().close());
+        await(job.cancelled());
       } finally {
         await(client.close());
       }
+      WorkerStats after = cluster.workerStats(apiNode, workerNode);
+      assertEquals(before.cancelled() + 1, after.cancelled());
+      assertEquals(0, after.running());
     }
   }
 

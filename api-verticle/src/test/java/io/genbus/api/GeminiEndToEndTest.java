@@ -2,8 +2,8 @@ package io.genbus.api;
 
 import static io.genbus.api.Http.chat;
 import static io.genbus.api.TestCluster.apiConfig;
-import static io.genbus.api.TestCluster.eventually;
 import static io.genbus.api.TestCluster.workerConfig;
+import static io.genbus.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +13,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -48,11 +47,7 @@ class GeminiEndToEndTest {
     fakeGemini = fakeVertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
       requests.add(new JsonObject(body));
       keys.add(req.getHeader("x-goog-api-key"));
-      JsonObject answer = new JsonObject().put("candidates", new JsonArray().add(new JsonObject()
-          .put("content", new JsonObject().put("role", "model").put("parts", new JsonArray()
-              .add(new JsonObject().put("inlineData", new JsonObject().put("mimeType", "image/png")
-                  .put("data", Base64.getEncoder().encodeToString(PNG)))))).put("finishReason", "STOP")));
-      req.response().putHeader("Content-Type", "application/json").end(Buffer.buffer(answer.encode()));
+      req.response().putHeader("Content-Type", "application/json").end(Buffer.buffer(answer(PNG)));
     }));
     fakeGemini.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
 
@@ -61,7 +56,7 @@ class GeminiEndToEndTest {
     cluster.worker(workerConfig("backends:\n  - type: gemini\n    models: [" + MODEL + "]\n    baseUrl: http://127.0.0.1:"
         + fakeGemini.actualPort() + "\n    apiKeys: [test-gemini-key]\n"));
     cluster.worker(workerConfig("backends:\n  - {type: local, models: [local-image], size: 32}\n"));
-    eventually(Duration.ofSeconds(10), "both models listed",
+    eventually("both models listed",
         () -> GatewayClusterTest.modelIds(api).containsAll(List.of(MODEL, "local-image")));
   }
 
@@ -69,6 +64,14 @@ class GeminiEndToEndTest {
   static void stop() throws Exception {
     cluster.close();
     fakeVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  /** Gemini's answer carrying one PNG. */
+  static String answer(byte[] png) {
+    return new JsonObject().put("candidates", new JsonArray().add(new JsonObject()
+        .put("content", new JsonObject().put("role", "model").put("parts", new JsonArray()
+            .add(new JsonObject().put("inlineData", new JsonObject().put("mimeType", "image/png")
+                .put("data", Base64.getEncoder().encodeToString(png)))))).put("finishReason", "STOP"))).encode();
   }
 
   static byte[] imageOf(String content) {

@@ -1,5 +1,7 @@
 package io.genbus.api;
 
+import io.genbus.testing.Eventually;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,6 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /** A plain HTTP/1.1 client (the JDK's) for the tests: what curl would see. */
 final class Http {
@@ -41,9 +46,91 @@ final class Http {
   record Line(long atMs, String text) {
   }
 
-  record Stream(Response head, List<Line> lines, long startedAtMs) {
+  record Stream(Response head, List<Line> lines) {
     List<String> texts() {
       return lines.stream().map(Line::text).filter(t -> !t.isEmpty()).toList();
+    }
+  }
+
+  /**
+   * An SSE answer read as it comes: a reader thread hands over each line as it arrives, so a test can wait
+   * for the frame it expects (and act on it) instead of for a time. Closing it drops the connection.
+   */
+  static final class LiveStream implements AutoCloseable {
+    private static final Line END = new Line(-1, null);
+    private final Response head;
+    private final InputStream body;
+    private final BlockingQueue<Line> arriving = new LinkedBlockingQueue<>();
+    private final List<Line> read = new ArrayList<>();
+    private boolean ended;
+
+    private LiveStream(Response head, InputStream body, long sentAtNanos) {
+      this.head = head;
+      this.body = body;
+      Thread reader = new Thread(() -> {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = lines.readLine()) != null) {
+            arriving.add(new Line((System.nanoTime() - sentAtNanos) / 1_000_000, line));
+          }
+        } catch (IOException e) {
+          // closed by the test or the server: the end of the stream either way
+        } finally {
+          arriving.add(END);
+        }
+      }, "sse-reader");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    Response head() {
+      return head;
+    }
+
+    /** The next non-empty line, once it has arrived; null at the end of the stream. */
+    Line next() {
+      while (!ended) {
+        Line line;
+        try {
+          line = arriving.poll(Eventually.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new AssertionError(e);
+        }
+        if (line == null) {
+          throw new AssertionError("no line within " + Eventually.PATIENCE.toSeconds() + " s after " + texts());
+        }
+        if (line == END) {
+          ended = true;
+        } else {
+          read.add(line);
+          if (!line.text().isEmpty()) {
+            return line;
+          }
+        }
+      }
+      return null;
+    }
+
+    /** Reads to the end: the whole stream, from its first line. */
+    Stream rest() {
+      while (next() != null) {
+        // reading on
+      }
+      return new Stream(head, List.copyOf(read));
+    }
+
+    private List<String> texts() {
+      return new Stream(head, List.copyOf(read)).texts();
+    }
+
+    @Override
+    public void close() {
+      try {
+        body.close();
+      } catch (IOException e) {
+        // already gone
+      }
     }
   }
 
@@ -64,20 +151,19 @@ final class Http {
 
   /** Posts and reads the whole SSE answer line by line, noting when each line arrived. */
   static Stream stream(int port, String body, String... headers) {
+    try (LiveStream stream = open(port, body, headers)) {
+      return stream.rest();
+    }
+  }
+
+  /** Posts and returns the SSE answer once its headers came, to be read as it arrives. */
+  static LiveStream open(int port, String body, String... headers) {
     HttpRequest request = builder(port, "/v1/chat/completions", headers)
         .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-    long start = System.nanoTime();
-    long wallStart = System.currentTimeMillis();
+    long sentAt = System.nanoTime();
     try {
       HttpResponse<InputStream> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());
-      List<Line> lines = new ArrayList<>();
-      try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = reader.readLine()) != null) {
-          lines.add(new Line((System.nanoTime() - start) / 1_000_000, line));
-        }
-      }
-      return new Stream(new Response(response.statusCode(), response.headers(), null), lines, wallStart);
+      return new LiveStream(new Response(response.statusCode(), response.headers(), null), response.body(), sentAt);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {
@@ -90,14 +176,14 @@ final class Http {
     return new JsonObject()
         .put("model", model)
         .put("stream", stream)
-        .put("messages", new io.vertx.core.json.JsonArray()
+        .put("messages", new JsonArray()
             .add(new JsonObject().put("role", "user").put("content", prompt)))
         .encode();
   }
 
   private static HttpRequest.Builder builder(int port, String path, String... headers) {
     HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(30))
+        .timeout(Eventually.PATIENCE) // a hang, not a slow answer
         .header("Content-Type", "application/json");
     for (int i = 0; i + 1 < headers.length; i += 2) {
       builder.header(headers[i], headers[i + 1]);

@@ -2,13 +2,12 @@ package io.genbus.api;
 
 import static io.genbus.api.Http.chat;
 import static io.genbus.api.TestCluster.apiConfig;
-import static io.genbus.api.TestCluster.eventually;
 import static io.genbus.api.TestCluster.workerConfig;
+import static io.genbus.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -43,7 +42,7 @@ class ObservabilityClusterTest {
     assertEquals("DOWN", notReady.json().getString("status"));
 
     cluster.worker(workerConfig("backends:\n  - {type: local, models: [obs-model], concurrency: 3, size: 16}\n"));
-    eventually(Duration.ofSeconds(10), "ready", () -> Http.get(api, "/health/ready").status() == 200);
+    eventually("ready", () -> Http.get(api, "/health/ready").status() == 200);
 
     Http.Response done = chat(api, Http.chatBody("obs-model", "a cat", false), "Authorization", "Bearer sk-obs",
         "x-request-id", "client-chosen-42");
@@ -56,7 +55,7 @@ class ObservabilityClusterTest {
     Http.Response unknown = chat(api, Http.chatBody("nope", "a cat", false), "Authorization", "Bearer sk-obs");
     assertEquals(400, unknown.status());
 
-    eventually(Duration.ofSeconds(5), "slots exported", () -> Http.get(api, "/metrics").body().contains("genbus_worker_slots{"));
+    eventually("slots exported", () -> Http.get(api, "/metrics").body().contains("genbus_worker_slots{"));
     String metrics = Http.get(api, "/metrics").body(); // no key needed, as Prometheus expects
     assertTrue(metrics.contains("genbus_jobs_total{model=\"obs-model\",outcome=\"done\"} 2.0"), metrics);
     assertTrue(metrics.contains("genbus_queue_wait_seconds_bucket{model=\"obs-model\""), "queue wait histogram");

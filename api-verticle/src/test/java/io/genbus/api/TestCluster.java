@@ -1,28 +1,26 @@
 package io.genbus.api;
 
 import io.genbus.cluster.ClusterNode;
-import io.genbus.cluster.ClusterOptions;
 import io.genbus.cluster.ClusterTls;
 import io.genbus.config.ApiConfig;
+import io.genbus.config.BackendConfig;
 import io.genbus.config.ConfigLoader;
 import io.genbus.config.WorkerConfig;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.StatusRequest;
 import io.genbus.protocol.WorkerStats;
-import io.genbus.config.BackendConfig;
+import io.genbus.testing.LoopbackCluster;
 import io.genbus.worker.Generator;
 import io.genbus.worker.WorkerMain;
 import io.genbus.worker.WorkerVerticle;
-import io.vertx.core.Vertx;
-import java.util.function.BiFunction;
 import io.vertx.core.Future;
-import java.time.Duration;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.function.BiFunction;
 
 /**
  * Real clustered nodes on loopback for one test class: each node is its own Vert.x instance and Hazelcast
@@ -43,7 +41,8 @@ final class TestCluster implements AutoCloseable {
 
   /** A node of this cluster with {@code tls} (mutual TLS on the event bus, sealed maps); null = none. */
   ClusterNode node(ClusterTls tls) {
-    ClusterNode node = await(ClusterNode.start(ClusterOptions.loopback(name).withTls(tls)));
+    // joined to the nodes already up by their addresses (see LoopbackCluster)
+    ClusterNode node = await(ClusterNode.start(LoopbackCluster.nextNode(name, nodes).withTls(tls)));
     nodes.add(node);
     return node;
   }
@@ -125,22 +124,6 @@ final class TestCluster implements AutoCloseable {
       return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  /** Polls {@code condition} until it holds; fails after {@code timeout}. For cluster state that spreads by itself. */
-  static void eventually(Duration timeout, String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + timeout.toMillis() + " ms: " + what);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
     }
   }
 }

@@ -3,15 +3,19 @@ package io.genbus.api;
 import static io.genbus.api.Http.chat;
 import static io.genbus.api.Http.chatBody;
 import static io.genbus.api.TestCluster.apiConfig;
-import static io.genbus.api.TestCluster.eventually;
+import static io.genbus.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genbus.cluster.ClusterNode;
+import io.genbus.testing.LoopbackCluster;
+import io.genbus.worker.upstream.FakeUpstream;
+import io.genbus.worker.upstream.FakeUpstream.Reply;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -31,12 +36,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Worker nodes as real processes (the built {@code genbus-worker.jar}), killed with SIGKILL and stopped with
- * SIGTERM while they run jobs; the API node runs in the test JVM and is driven over HTTP.
+ * SIGTERM while they run jobs; the API node runs in the test JVM and is driven over HTTP. The workers' gemini
+ * backend calls a fake upstream in the test JVM that holds its answers while the test needs jobs running.
  */
 @DisplayName("worker processes that die or are stopped")
 class WorkerProcessesIT {
 
   static final String MODEL = "proc-model";
+  /** How long a worker JVM may take to start or to stop: minutes, on a machine this loaded with other builds. */
+  static final Duration JVM_START = Duration.ofMinutes(3);
   static final Pattern READY = Pattern.compile("worker ([0-9a-f-]+)\\\\?/0 ready");
 
   static TestCluster cluster;
@@ -44,12 +52,17 @@ class WorkerProcessesIT {
   static int api;
   static ClusterNode apiNode;
   static Path dir;
+  static FakeUpstream upstream;
   static int drainedHttp;
   static final List<Process> processes = new ArrayList<>();
   static final ExecutorService clients = Executors.newCachedThreadPool();
 
   @BeforeAll
-  static void start() throws IOException {
+  static void start() throws Exception {
+    upstream = new FakeUpstream();
+    byte[] png = Fixtures.png(12, 12);
+    upstream.serve("/v1beta/models/" + MODEL + ":generateContent", Reply.json(200, GeminiEndToEndTest.answer(png)));
+    upstream.serve("/v1beta/models/drain-model:generateContent", Reply.json(200, GeminiEndToEndTest.answer(png)));
     cluster = new TestCluster();
     clusterName = cluster.name();
     apiNode = cluster.node();
@@ -60,9 +73,9 @@ class WorkerProcessesIT {
           heartbeatSeconds: 1
           drainSeconds: 20
           backends:
-            - {type: local, models: [proc-model], concurrency: 2, size: 32, delayMs: 2000}
-        """);
-    try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            - {type: gemini, models: [proc-model], concurrency: 2, baseUrl: "%s", apiKeys: [test-key]}
+        """.formatted(upstream.baseUrl()));
+    try (ServerSocket probe = new ServerSocket(0)) {
       drainedHttp = probe.getLocalPort();
     }
     Files.writeString(dir.resolve("drain.yaml"), """
@@ -72,15 +85,16 @@ class WorkerProcessesIT {
           httpPort: %d
           httpHost: 127.0.0.1
           backends:
-            - {type: local, models: [drain-model], concurrency: 1, size: 32, delayMs: 3000}
-        """.formatted(drainedHttp));
+            - {type: gemini, models: [drain-model], concurrency: 1, baseUrl: "%s", apiKeys: [test-key]}
+        """.formatted(drainedHttp, upstream.baseUrl()));
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
     processes.forEach(Process::destroyForcibly);
     clients.shutdownNow();
     cluster.close();
+    upstream.close();
   }
 
   /** Starts a worker JVM from the jar; returns it with the node id it printed. */
@@ -92,7 +106,8 @@ class WorkerProcessesIT {
     Path log = dir.resolve(name + ".log");
     List<String> command = new ArrayList<>(List.of("java", "@" + System.getProperty("genbus.jvmFlags"), "-Xmx256m",
         "-jar", System.getProperty("genbus.workerJar"),
-        "--config", dir.resolve(config).toString(), "--cluster-name", clusterName));
+        "--config", dir.resolve(config).toString(), "--cluster-name", clusterName,
+        "--members", LoopbackCluster.address(apiNode))); // straight to the API node, whatever else holds 5701–5703
     command.addAll(List.of(more));
     Process process = new ProcessBuilder(command)
         .redirectErrorStream(true)
@@ -100,7 +115,7 @@ class WorkerProcessesIT {
         .start();
     processes.add(process);
     String[] nodeId = new String[1];
-    eventually(Duration.ofSeconds(60), name + " ready", () -> {
+    eventually(JVM_START, name + " ready", () -> {
       assertTrue(process.isAlive(), name + " exited: " + read(log));
       Matcher m = READY.matcher(read(log));
       if (m.find()) {
@@ -151,7 +166,8 @@ class WorkerProcessesIT {
   void killNine() throws Exception {
     WorkerProcess victim = startWorker("victim");
     WorkerProcess survivor = startWorker("survivor");
-    eventually(Duration.ofSeconds(10), "both workers known", () -> workers().size() == 2);
+    eventually("both workers known", () -> workers().size() == 2);
+    upstream.hold(); // every job runs until the victim is dead
 
     List<CompletableFuture<Object>> requests = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -159,10 +175,11 @@ class WorkerProcessesIT {
       String body = chatBody(MODEL, "request " + i, stream);
       requests.add(CompletableFuture.supplyAsync(() -> stream ? Http.stream(api, body) : chat(api, body), clients));
     }
-    eventually(Duration.ofSeconds(10), "the victim runs jobs",
+    eventually("the victim runs jobs",
         () -> cluster.workerStats(apiNode, victim.nodeId()).running() > 0);
     victim.process().destroyForcibly(); // SIGKILL: no goodbye, no drain
-    assertTrue(victim.process().waitFor(10, TimeUnit.SECONDS));
+    assertTrue(victim.process().waitFor(60, TimeUnit.SECONDS));
+    upstream.release();
 
     int ok = 0;
     int lost = 0;
@@ -170,7 +187,7 @@ class WorkerProcessesIT {
       Object result;
       try {
         result = request.get(60, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
+      } catch (TimeoutException e) {
         lost++;
         continue;
       }
@@ -187,7 +204,7 @@ class WorkerProcessesIT {
     assertEquals(0, lost, "requests that never ended");
     assertEquals(8, ok);
     assertTrue(survivor.process().isAlive());
-    eventually(Duration.ofSeconds(15), "the victim gone from the status", () -> workers().size() == 1);
+    eventually("the victim gone from the status", () -> workers().size() == 1);
   }
 
   @Test
@@ -195,27 +212,29 @@ class WorkerProcessesIT {
   void sigtermDrains() throws Exception {
     // the only worker of drain-model; its logs are JSON, one object a line
     WorkerProcess drained = startWorker("drained", "drain.yaml", "--log-format", "json");
-    eventually(Duration.ofSeconds(10), "worker known", () -> workers("drain-model").size() == 1);
+    eventually("worker known", () -> workers("drain-model").size() == 1);
+    upstream.hold(); // the job runs until the test has seen the worker drain
+    int calls = upstream.received.size();
     CompletableFuture<Http.Response> request = CompletableFuture.supplyAsync(
         () -> chat(api, chatBody("drain-model", "finish me", false)), clients);
-    eventually(Duration.ofSeconds(10), "job running on the worker",
-        () -> cluster.workerStats(apiNode, drained.nodeId()).running() > 0);
+    TestCluster.await(upstream.arrived(calls + 1)); // the job runs: its upstream call is out
     Http.Response ready = Http.get(drainedHttp, "/health/ready");
     assertEquals(200, ready.status(), ready.body());
     assertTrue(Http.get(drainedHttp, "/metrics").body().contains("genbus_worker_running{node=\"" + drained.nodeId() + "\"} 1.0"));
     drained.process().destroy(); // SIGTERM
     // while its job finishes, the worker's own readiness probe says it is going away
-    eventually(Duration.ofSeconds(5), "unready while draining", () -> {
+    eventually("unready while draining", () -> {
       Http.Response r = Http.get(drainedHttp, "/health/ready");
       return r.status() == 503 && r.json().getString("reason").equals("draining");
     });
-    Http.Response response = request.get(30, TimeUnit.SECONDS);
+    upstream.release();
+    Http.Response response = request.get(60, TimeUnit.SECONDS);
     assertEquals(200, response.status(), response.body());
-    assertTrue(drained.process().waitFor(30, TimeUnit.SECONDS), "the worker did not exit");
+    assertTrue(drained.process().waitFor(JVM_START.toSeconds(), TimeUnit.SECONDS), "the worker did not exit");
     List<JsonObject> lines = read(drained.log()).lines().filter(l -> l.startsWith("{")).map(JsonObject::new).toList();
     assertTrue(lines.stream().anyMatch(l -> l.getString("formattedMessage", "").contains("draining")
         && l.getString("level").equals("INFO")), read(drained.log()));
-    eventually(Duration.ofSeconds(5), "gone from the status", () -> workers("drain-model").isEmpty());
+    eventually("gone from the status", () -> workers("drain-model").isEmpty());
     assertFalse(drained.process().isAlive());
   }
 }

@@ -38,6 +38,8 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, P
                           ClusterSeal seal) {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+  /** Where vertx-hazelcast keeps a member's Vert.x node id. */
+  private static final String VERTX_NODE_ID = "__vertx.nodeId";
 
   public static Future<ClusterNode> start(ClusterOptions options) {
     Config config;
@@ -130,7 +132,10 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, P
     return clusterManager.getNodeId();
   }
 
-  /** Hazelcast's membership of this node's cluster (Vert.x node ids are Hazelcast member UUIDs). */
+  /**
+   * Hazelcast's membership of this node's cluster, by Vert.x node id: the id workers are announced under,
+   * which vertx-hazelcast keeps as a member attribute (it is not the Hazelcast member UUID).
+   */
   public Membership membership() {
     return new Membership() {
       @Override
@@ -147,7 +152,10 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, P
 
           @Override
           public void memberRemoved(MembershipEvent event) {
-            listener.accept(event.getMember().getUuid().toString());
+            String nodeId = event.getMember().getAttribute(VERTX_NODE_ID);
+            if (nodeId != null) { // null: a member that is no Vert.x node
+              listener.accept(nodeId);
+            }
           }
         });
       }

@@ -17,6 +17,7 @@ import io.genbus.worker.upstream.FakeUpstream.Reply;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -26,9 +27,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The openai-chat backend against a fake OpenAI-compatible chat upstream on loopback. */
 @DisplayName("The openai-chat backend")
+@ExtendWith(VertxExtension.class)
 class OpenAiChatGeneratorTest {
 
   static final byte[] PNG = LocalRenderer.renderPng("from a gateway", 0, 16);
@@ -38,15 +41,14 @@ class OpenAiChatGeneratorTest {
   Vertx vertx;
 
   @BeforeEach
-  void start() throws Exception {
+  void start(Vertx vertx) throws Exception {
     fake = new FakeUpstream();
-    vertx = Vertx.vertx();
+    this.vertx = vertx;
   }
 
   @AfterEach
   void stop() throws Exception {
     fake.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   OpenAiChatGenerator generator(String extra) {

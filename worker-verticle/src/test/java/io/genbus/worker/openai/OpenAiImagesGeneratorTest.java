@@ -20,6 +20,7 @@ import io.genbus.worker.upstream.FakeUpstream;
 import io.genbus.worker.upstream.FakeUpstream.Reply;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +30,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The openai-images backend against a fake OpenAI Images API on loopback. */
 @DisplayName("The openai-images backend")
+@ExtendWith(VertxExtension.class)
 class OpenAiImagesGeneratorTest {
 
   static final byte[] PNG = LocalRenderer.renderPng("from openai", 0, 16);
@@ -44,15 +47,14 @@ class OpenAiImagesGeneratorTest {
   Vertx vertx;
 
   @BeforeEach
-  void start() throws Exception {
+  void start(Vertx vertx) throws Exception {
     fake = new FakeUpstream();
-    vertx = Vertx.vertx();
+    this.vertx = vertx;
   }
 
   @AfterEach
   void stop() throws Exception {
     fake.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   OpenAiImagesGenerator generator(String extra) {

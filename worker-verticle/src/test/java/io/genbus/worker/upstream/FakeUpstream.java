@@ -1,13 +1,16 @@
 package io.genbus.worker.upstream;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -49,6 +52,11 @@ public final class FakeUpstream implements AutoCloseable {
   private final Deque<Reply> replies = new ArrayDeque<>();
   private final Map<String, Reply> fixed = new HashMap<>();
   public final List<Received> received = new CopyOnWriteArrayList<>();
+  private final List<Arrivals> awaited = new ArrayList<>();
+  private Promise<Void> held;
+
+  private record Arrivals(int count, Promise<Void> promise) {
+  }
 
   public FakeUpstream() throws Exception {
     server = vertx.createHttpServer().requestHandler(this::handle);
@@ -67,6 +75,39 @@ public final class FakeUpstream implements AutoCloseable {
   public synchronized FakeUpstream then(Reply... next) {
     replies.addAll(List.of(next));
     return this;
+  }
+
+  /** Completes once {@code count} requests have arrived (and are in {@link #received}): what a test waits on. */
+  public synchronized Future<Void> arrived(int count) {
+    if (received.size() >= count) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> promise = Promise.promise();
+    awaited.add(new Arrivals(count, promise));
+    return promise.future();
+  }
+
+  /**
+   * From now on every answer waits until {@link #release()}: a call stays in flight for as long as the test
+   * needs (the request is recorded, and {@link #arrived} told, at once).
+   */
+  public synchronized FakeUpstream hold() {
+    if (held == null) {
+      held = Promise.promise();
+    }
+    return this;
+  }
+
+  /** Sends the answers held so far; later calls are answered at once again. */
+  public void release() {
+    Promise<Void> release;
+    synchronized (this) {
+      release = held;
+      held = null;
+    }
+    if (release != null) {
+      release.complete();
+    }
   }
 
   /** Always answers {@code path} with {@code reply} (e.g. a file to download). */
@@ -97,19 +138,33 @@ public final class FakeUpstream implements AutoCloseable {
       received.add(new Received(request.method().name(), request.path(), MultiMap.caseInsensitiveMultiMap().addAll(request.headers()),
           body, multipart ? MultiMap.caseInsensitiveMultiMap().addAll(request.formAttributes()) : null, files, fileTypes));
       Reply reply;
+      Promise<Void> wait;
+      List<Arrivals> reached = new ArrayList<>();
       synchronized (this) {
         reply = fixed.containsKey(request.path()) ? fixed.get(request.path()) : replies.poll();
+        wait = held;
+        awaited.removeIf(a -> a.count() <= received.size() && reached.add(a));
       }
-      if (reply == null) {
-        request.response().setStatusCode(500).end("{\"error\":{\"message\":\"no scripted reply\"}}");
-      } else if (reply.delayMs() < 0) {
-        // never answer: the client's timeout must fire
-      } else if (reply.delayMs() > 0) {
-        vertx.setTimer(reply.delayMs(), id -> send(request, reply));
+      reached.forEach(a -> a.promise().complete());
+      if (wait == null) {
+        answer(request, reply);
       } else {
-        send(request, reply);
+        Context context = Vertx.currentContext(); // answered on the request's own context, whoever releases it
+        wait.future().onComplete(released -> context.runOnContext(x -> answer(request, reply)));
       }
     });
+  }
+
+  private void answer(HttpServerRequest request, Reply reply) {
+    if (reply == null) {
+      request.response().setStatusCode(500).end("{\"error\":{\"message\":\"no scripted reply\"}}");
+    } else if (reply.delayMs() < 0) {
+      // never answer: the client's timeout must fire
+    } else if (reply.delayMs() > 0) {
+      vertx.setTimer(reply.delayMs(), id -> send(request, reply));
+    } else {
+      send(request, reply);
+    }
   }
 
   private static void send(HttpServerRequest request, Reply reply) {
