@@ -53,7 +53,7 @@ class ClusterHostsIT {
   static final int HTTP_PORT = 3000;
   static final int BUS_PORT = 7001;
   static final String JAVA = ProcessHandle.current().info().command().orElse("java");
-  static final List<String> JVM = List.of("-Djava.awt.headless=true", "-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch");
+  static final List<String> JVM = List.of("@" + System.getProperty("genbus.jvmFlags"), "-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch");
 
   static Path testhosts;
   static boolean hostsUp;

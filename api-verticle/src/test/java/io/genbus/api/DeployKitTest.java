@@ -170,6 +170,17 @@ class DeployKitTest {
     return PARSED.computeIfAbsent(xml, InMemoryXmlConfig::new);
   }
 
+  /** Role → the fixed event-bus port compose gives it; every style of the kit uses the same (one firewall rule). */
+  static Map<String, String> busPorts() {
+    Map<String, String> ports = new HashMap<>();
+    for (Compose.Node node : Compose.nodes()) {
+      String port = option(node.command(), "--bus-port");
+      assertEquals(ports.getOrDefault(node.role(), port), port, "one event-bus port per role");
+      ports.put(node.role(), port);
+    }
+    return ports;
+  }
+
   /** The file name the shade plugin gives a module's runnable jar. */
   static String jarName(String module) {
     Matcher m = Pattern.compile("<outputFile>\\$\\{project.build.directory}/([^<]+)</outputFile>")
@@ -219,6 +230,14 @@ class DeployKitTest {
       }
       for (Path file : candidates) {
         assertFalse(read(file).contains(copy.split(" ")[1]), file + " keeps its own copy of the JVM flags (" + copy + ")");
+      }
+      // JVMs that tests start take the file too (java @FILE, from the genbus.jvmFlags property).
+      String quoted = "\"" + flagLines().get(0) + "\"";
+      for (String module : List.of("shared", "api-verticle", "worker-verticle")) {
+        try (Stream<Path> files = Files.walk(ROOT.resolve(module).resolve("src/test"))) {
+          files.filter(f -> f.toString().endsWith(".java"))
+              .forEach(f -> assertFalse(read(f).contains(quoted), f + " starts a JVM with its own flags: use @genbus.jvmFlags"));
+        }
       }
     }
   }
@@ -500,6 +519,7 @@ class DeployKitTest {
         assertEquals(String.valueOf(hazelcastPort()), String.valueOf(containerPort(container, textNode("hazelcast"))));
         assertEquals(option(args, "--bus-port"), String.valueOf(containerPort(container, textNode("bus"))),
             name + ": the event-bus port is declared");
+        assertEquals(busPorts().get(args.get(0)), option(args, "--bus-port"), name + ": the same event-bus port as compose");
       }
     }
 
@@ -657,8 +677,10 @@ class DeployKitTest {
         assertNotNull(env(role).get("GENBUS_CLUSTER_BUS_PORT"), role + ": a fixed event-bus port");
         healthPort(config(role, read(DEPLOY.resolve("genbus.yaml")), env(role)));
       }
-      assertEquals(List.of("5801", "5802"), List.of(env("api").get("GENBUS_CLUSTER_BUS_PORT"), env("worker").get("GENBUS_CLUSTER_BUS_PORT")),
-          "the same event-bus ports as compose and Kubernetes, so one firewall rule fits all");
+      for (String role : ROLES.split("\\|")) {
+        assertEquals(busPorts().get(role), env(role).get("GENBUS_CLUSTER_BUS_PORT"),
+            role + ": the event-bus port of compose and Kubernetes, so one firewall rule fits all");
+      }
     }
 
     @Test

@@ -70,7 +70,7 @@ class ImageFloodIT {
           port: %d
           images: {maxPixels: 40000000}
         """.formatted(port));
-    api = new ProcessBuilder("java", "-Djava.awt.headless=true", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
+    api = new ProcessBuilder("java", "@" + System.getProperty("genbus.jvmFlags"), "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
         "-jar", System.getProperty("genbus.apiJar"), "--config", dir.resolve("api.yaml").toString(),
         "--cluster-name", cluster.name())
         .redirectErrorStream(true)

@@ -152,7 +152,7 @@ class WorkerProcessesIT {
   void refusesOpenHostWithoutTls() throws Exception {
     Path log = dir.resolve("open.log");
     // Refused while reading the command line: nothing is bound and no packet is sent.
-    Process process = new ProcessBuilder("java", "-Djava.awt.headless=true", "-Xmx128m", "-jar",
+    Process process = new ProcessBuilder("java", "@" + System.getProperty("genbus.jvmFlags"), "-Xmx128m", "-jar",
         System.getProperty("genbus.workerJar"), "--host", "10.231.0.9", "--cluster-name", clusterName)
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     processes.add(process);
