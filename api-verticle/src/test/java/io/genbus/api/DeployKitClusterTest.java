@@ -13,7 +13,6 @@ import io.genbus.api.DeployKit.PromQl;
 import io.genbus.protocol.ErrorCode;
 import io.genbus.worker.GenerationException;
 import io.vertx.core.Future;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +55,7 @@ class DeployKitClusterTest {
     cluster.worker(workerConfig("backends:\n  - {type: local, models: [kit-failing], concurrency: 1}\n"),
         (vertx, backend) -> (request, cancellation) ->
             Future.failedFuture(new GenerationException(ErrorCode.UPSTREAM_ERROR, "upstream answered 401")));
-    eventually(Duration.ofSeconds(30), "both models listed",
+    eventually("both models listed",
         () -> GatewayClusterTest.modelIds(api).containsAll(List.of("kit-model", "kit-failing")));
     assertEquals(200, chat(api, Http.chatBody("kit-model", "a cat", false)).status());
     Http.Response failed = chat(api, Http.chatBody("kit-failing", "a cat", false));

@@ -11,7 +11,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -60,7 +59,7 @@ class UpstreamConcurrencyTest {
     api = cluster.api(cluster.node(), apiConfig("queue: {buffer: 0}")).port();
     cluster.worker(workerConfig("backends:\n  - {type: openai-chat, models: [" + MODEL + "], concurrency: " + SLOTS
         + ", stream: false, baseUrl: 'http://127.0.0.1:" + fake.actualPort() + "', apiKeys: [k]}\n"));
-    eventually(Duration.ofSeconds(30), "the worker's 20 slots are known",
+    eventually("the worker's 20 slots are known",
         () -> model().getInteger("slots", 0) == SLOTS);
   }
 
@@ -119,7 +118,7 @@ class UpstreamConcurrencyTest {
       CompletableFuture<Integer> most = new CompletableFuture<>();
       fakeVertx.runOnContext(v -> most.complete(maxInFlight));
       assertEquals(SLOTS, most.get(10, TimeUnit.SECONDS));
-      eventually(Duration.ofSeconds(10), "every slot free again", () -> model().getInteger("busySlots") == 0);
+      eventually("every slot free again", () -> model().getInteger("busySlots") == 0);
     } finally {
       clients.shutdownNow();
     }
