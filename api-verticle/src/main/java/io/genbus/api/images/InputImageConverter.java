@@ -5,6 +5,8 @@ import io.genbus.config.ImagesConfig;
 import io.genbus.imaging.Rgb;
 import io.genbus.protocol.ErrorCode;
 import io.genbus.protocol.InputImage;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.SampleModel;
@@ -60,8 +62,15 @@ public final class InputImageConverter {
   }
 
   public InputImage convert(ImagePart part) {
+    return convert(part.param(), decodeDataUrl(part));
+  }
+
+  /** An image sent as a file (multipart): the same checks and conversion as a data URL's. */
+  public InputImage convert(String param, byte[] bytes) {
+    ImagePart part = new ImagePart(param, null);
+    checkSize(part, bytes.length);
     // No local holds the decoded image: it can go once it is flattened.
-    return toJpeg(part, Rgb.onWhite(read(part, decodeDataUrl(part))));
+    return toJpeg(part, Rgb.onWhite(read(part, bytes)));
   }
 
   /**
@@ -108,6 +117,42 @@ public final class InputImageConverter {
     }
     SampleModel model = type.getSampleModel(1, 1);
     return Math.max(1, model.getNumDataElements() * DataBuffer.getDataTypeSize(model.getDataType()) / 8);
+  }
+
+  /**
+   * An edit's mask: the same checks, but kept as PNG with its alpha channel (transparent = the area to
+   * change), stretched to the converted image's {@code width}×{@code height}.
+   */
+  public InputImage convertMask(String param, byte[] bytes, int width, int height) {
+    ImagePart part = new ImagePart(param, null);
+    checkSize(part, bytes.length);
+    BufferedImage mask = read(part, bytes);
+    BufferedImage fitted = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
+    Graphics2D g = fitted.createGraphics();
+    try {
+      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      g.drawImage(mask, 0, 0, width, height, null);
+    } finally {
+      g.dispose();
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ImageIO.write(fitted, "png", out);
+    } catch (IOException e) {
+      throw new ApiException(ErrorCode.INVALID_IMAGE, param, "it cannot be converted to PNG");
+    }
+    return new InputImage("image/png", out.toByteArray(), width, height);
+  }
+
+  private void checkSize(ImagePart part, long bytes) {
+    if (bytes > config.maxBytes()) {
+      throw new ApiException(ErrorCode.IMAGE_TOO_LARGE, part.param(), "over " + config.maxBytes() + " bytes");
+    }
+  }
+
+  /** The bytes of a data URL, checked as {@link #convert(ImagePart)} checks them. */
+  public byte[] bytesOf(ImagePart part) {
+    return decodeDataUrl(part);
   }
 
   private byte[] decodeDataUrl(ImagePart part) {
