@@ -59,13 +59,18 @@ public final class SseStream implements ChatSink {
     this.errors = errors;
   }
 
-  /** Sends the headers and the role chunk and starts the keep-alives; {@code onClientGone} runs if the client leaves first. */
-  public void open(Runnable onClientGone) {
+  /** Makes {@code response} a Server-Sent Events stream that no proxy buffers (chat and Images API streams). */
+  public static void eventStreamHeaders(HttpServerResponse response) {
     response.setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
         .putHeader("Cache-Control", "no-cache")
         .putHeader("Connection", "keep-alive")
         .putHeader("X-Accel-Buffering", "no");
+  }
+
+  /** Sends the headers and the role chunk and starts the keep-alives; {@code onClientGone} runs if the client leaves first. */
+  public void open(Runnable onClientGone) {
+    eventStreamHeaders(response);
     response.closeHandler(v -> {
       if (!ended) {
         stop();

@@ -1,5 +1,6 @@
 package io.genbus.api.images;
 
+import io.genbus.api.chat.SseStream;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageBatch.Made;
 import io.genbus.protocol.ErrorCode;
@@ -42,11 +43,7 @@ final class ImageEventStream implements ImageBatch.Sink {
 
   /** Sends the headers (and a keep-alive at once if the jobs wait); {@code onClientGone} runs if the client leaves first. */
   void open(Runnable onClientGone) {
-    response.setChunked(true)
-        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache")
-        .putHeader("Connection", "keep-alive")
-        .putHeader("X-Accel-Buffering", "no");
+    SseStream.eventStreamHeaders(response);
     response.closeHandler(v -> {
       if (!ended) {
         stop();

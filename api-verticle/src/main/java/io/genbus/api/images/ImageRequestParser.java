@@ -1,13 +1,12 @@
 package io.genbus.api.images;
 
+import io.genbus.api.chat.ChatRequestParser;
 import io.genbus.api.errors.ApiException;
 import io.genbus.api.images.ImageRequest.ImageSource;
 import io.genbus.protocol.ErrorCode;
 import io.genbus.protocol.ImageOptions;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -38,7 +37,7 @@ public final class ImageRequestParser {
 
   /** A JSON body: a generation, or an edit whose images are data URLs ({@code images: [{image_url}]}). */
   public static ImageRequest json(Buffer body, boolean edit, int maxImages, int maxPromptChars) {
-    JsonObject json = object(body);
+    JsonObject json = ChatRequestParser.object(body);
     Fields fields = new Fields(json::getValue, false);
     List<ImageSource> images = edit ? jsonImages(json, maxImages) : List.of();
     ImageSource mask = edit ? jsonImage(json.getValue("mask"), "mask") : null;
@@ -146,23 +145,6 @@ public final class ImageRequestParser {
     return images;
   }
 
-  private static JsonObject object(Buffer body) {
-    if (body == null || body.length() == 0) {
-      throw new ApiException(ErrorCode.INVALID_JSON, null, "the body is empty");
-    }
-    Object value;
-    try {
-      value = Json.decodeValue(body);
-    } catch (DecodeException e) {
-      String message = e.getMessage() == null ? "unreadable" : e.getMessage().lines().findFirst().orElse("unreadable");
-      throw new ApiException(ErrorCode.INVALID_JSON, null, shorten(message));
-    }
-    if (!(value instanceof JsonObject json)) {
-      throw new ApiException(ErrorCode.INVALID_JSON, null, "expected a JSON object");
-    }
-    return json;
-  }
-
   private static String shorten(String s) {
     return s.length() > 200 ? s.substring(0, 200) + "…" : s;
   }
@@ -175,17 +157,7 @@ public final class ImageRequestParser {
     }
 
     String requiredString(String key) {
-      Object value = values.apply(key);
-      if (value == null) {
-        throw new ApiException(ErrorCode.MISSING_PARAMETER, key, key);
-      }
-      if (!(value instanceof String s)) {
-        throw new ApiException(ErrorCode.INVALID_TYPE, key, key, "a string");
-      }
-      if (s.isBlank()) {
-        throw new ApiException(ErrorCode.INVALID_VALUE, key, key, "must not be empty");
-      }
-      return s;
+      return ChatRequestParser.requiredString(key, values.apply(key));
     }
 
     /** A string, one of {@code allowed} (any when null), or {@code fallback} when absent. */

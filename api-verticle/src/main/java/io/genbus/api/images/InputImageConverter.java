@@ -5,8 +5,6 @@ import io.genbus.config.ImagesConfig;
 import io.genbus.imaging.Rgb;
 import io.genbus.protocol.ErrorCode;
 import io.genbus.protocol.InputImage;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.SampleModel;
@@ -126,15 +124,7 @@ public final class InputImageConverter {
   public InputImage convertMask(String param, byte[] bytes, int width, int height) {
     ImagePart part = new ImagePart(param, null);
     checkSize(part, bytes.length);
-    BufferedImage mask = read(part, bytes);
-    BufferedImage fitted = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
-    Graphics2D g = fitted.createGraphics();
-    try {
-      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      g.drawImage(mask, 0, 0, width, height, null);
-    } finally {
-      g.dispose();
-    }
+    BufferedImage fitted = Rgb.stretched(read(part, bytes), width, height, true);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       ImageIO.write(fitted, "png", out);

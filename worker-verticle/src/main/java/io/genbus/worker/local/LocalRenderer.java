@@ -1,5 +1,6 @@
 package io.genbus.worker.local;
 
+import io.genbus.imaging.Rgb;
 import io.genbus.worker.output.OutputFormat;
 import java.awt.AlphaComposite;
 import java.awt.BasicStroke;
@@ -92,17 +93,9 @@ public final class LocalRenderer {
     return scaled(small, w, h);
   }
 
-  /** {@code image} stretched to {@code w}×{@code h}, bilinear. */
+  /** {@code image} stretched to {@code w}×{@code h}, bilinear, keeping its alpha channel if it has one. */
   static BufferedImage scaled(BufferedImage image, int w, int h) {
-    BufferedImage out = new BufferedImage(w, h, image.getColorModel().hasAlpha() ? BufferedImage.TYPE_INT_ARGB : BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = out.createGraphics();
-    try {
-      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      g.drawImage(image, 0, 0, w, h, null);
-    } finally {
-      g.dispose();
-    }
-    return out;
+    return Rgb.stretched(image, w, h, image.getColorModel().hasAlpha());
   }
 
   private static void sky(Graphics2D g, Random rnd, float hue, int w, int h, boolean paint) {
