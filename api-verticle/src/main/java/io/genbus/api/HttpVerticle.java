@@ -5,11 +5,13 @@ import io.genbus.api.chat.ChatCompletionsHandler;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageOutput;
 import io.genbus.api.images.ImageStore;
+import io.genbus.api.images.ImagesApiHandler;
 import io.genbus.api.images.ImagesHandler;
 import io.genbus.api.images.InputImageConverter;
 import io.genbus.api.limits.ConnectionGuard;
 import io.genbus.api.limits.ConversionGate;
 import io.genbus.api.limits.NodeLimits;
+import io.genbus.api.limits.RequestTicket;
 import io.genbus.api.jobs.Scheduler;
 import io.genbus.api.models.ModelsHandler;
 import io.genbus.api.observability.HealthHandler;
@@ -117,10 +119,22 @@ final class HttpVerticle extends VerticleBase {
     router.get("/v1/images/:file").handler(new ImagesHandler(imageStore)::handle);
     router.route("/v1/*").handler(new ApiKeyAuth(config.keys()));
     // Admission before the body is read; its own route, as vertx-web wants body handlers first on theirs.
-    router.post("/v1/chat/completions").handler(chat::open);
+    RequestTicket ticket = new RequestTicket(config, shared.limits());
+    router.post("/v1/chat/completions").handler(ticket);
     router.post("/v1/chat/completions")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(chat);
+    ImagesApiHandler images = new ImagesApiHandler(vertx, config, scheduler, errors, imageOutput, shared.converter(),
+        shared.conversions());
+    router.post("/v1/images/*").handler(ticket);
+    router.post("/v1/images/generations")
+        .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
+        .handler(images::generations);
+    // Edits: multipart (what the SDKs send) is read in memory by the handler; JSON through a body handler.
+    router.post("/v1/images/edits").consumes("multipart/form-data").handler(images::editsMultipart);
+    router.post("/v1/images/edits")
+        .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
+        .handler(images::editsJson);
     router.get("/v1/models").handler(models::list);
     router.get("/v1/models/:model").handler(models::get);
     router.get("/v1/status").handler(status::handle);

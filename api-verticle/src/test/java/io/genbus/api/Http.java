@@ -151,14 +151,24 @@ final class Http {
 
   /** Posts and reads the whole SSE answer line by line, noting when each line arrived. */
   static Stream stream(int port, String body, String... headers) {
-    try (LiveStream stream = open(port, body, headers)) {
+    return streamAt(port, "/v1/chat/completions", body, headers);
+  }
+
+  /** Posts to {@code path} and reads the whole SSE answer line by line. */
+  static Stream streamAt(int port, String path, String body, String... headers) {
+    try (LiveStream stream = openAt(port, path, body, headers)) {
       return stream.rest();
     }
   }
 
   /** Posts and returns the SSE answer once its headers came, to be read as it arrives. */
   static LiveStream open(int port, String body, String... headers) {
-    HttpRequest request = builder(port, "/v1/chat/completions", headers)
+    return openAt(port, "/v1/chat/completions", body, headers);
+  }
+
+  /** Posts to {@code path} and returns the SSE answer once its headers came. */
+  static LiveStream openAt(int port, String path, String body, String... headers) {
+    HttpRequest request = builder(port, path, headers)
         .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     long sentAt = System.nanoTime();
     try {

@@ -26,13 +26,14 @@ import java.util.List;
  * @param maxPromptChars    longest prompt (the text of the last user message) accepted; longer → 400 (32,000)
  * @param limits            what the node takes on at once, and the connection clocks
  * @param ops               where {@code /metrics} and {@code /health/*} are served
+ * @param stream            how chat streams are cut ({@code maxChunkBytes})
  */
 public record ApiConfig(Integer port, String host, List<String> keys, Integer keepAliveSeconds,
                         KeepAliveMode keepAliveMode, Long maxBodyBytes, ErrorLanguage errorLanguage,
                         Integer workerLostSeconds, QueueConfig queue, DispatchConfig dispatch,
                         FailoverConfig failover, Integer drainSeconds, ImagesConfig images,
                         String publicBaseUrl, Boolean allowAnonymous, Integer maxPromptChars,
-                        LimitsConfig limits, OpsConfig ops) {
+                        LimitsConfig limits, OpsConfig ops, StreamConfig stream) {
 
   static final String LOOPBACK = "127.0.0.1";
 
@@ -59,6 +60,7 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
     maxPromptChars = Checks.range("api.maxPromptChars", maxPromptChars, 32_000, 1, 10_000_000);
     limits = limits == null ? LimitsConfig.defaults() : limits;
     ops = ops == null ? OpsConfig.defaults() : ops;
+    stream = stream == null ? StreamConfig.defaults() : stream;
   }
 
   /**
@@ -78,12 +80,12 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
   /** All defaults. */
   public static ApiConfig defaults() {
     return new ApiConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null);
+        null, null, null, null);
   }
 
   public ApiConfig withPort(int newPort) {
     return new ApiConfig(newPort, host, keys, keepAliveSeconds, keepAliveMode, maxBodyBytes, errorLanguage,
         workerLostSeconds, queue, dispatch, failover, drainSeconds, images, publicBaseUrl, allowAnonymous, maxPromptChars,
-        limits, ops);
+        limits, ops, stream);
   }
 }

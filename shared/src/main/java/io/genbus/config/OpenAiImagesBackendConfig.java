@@ -19,11 +19,13 @@ import java.util.List;
  * @param responseFormat   optional {@code response_format} ("b64_json" or "url"); some models reject it
  * @param downloads        how {@code url} results are downloaded: see {@link DownloadsConfig}
  * @param http2            see {@link UpstreamSettings#http2()}
+ * @param sizes            the sizes the upstream model makes, announced to API nodes (default: gpt-image-1's
+ *                         auto, 1024x1024, 1536x1024, 1024x1536)
  */
 public record OpenAiImagesBackendConfig(List<String> models, Integer concurrency, String baseUrl, List<String> apiKeys,
                                         Integer timeoutSeconds, String proxy, String upstreamModel, String size,
                                         String quality, String responseFormat, DownloadsConfig downloads,
-                                        Boolean http2)
+                                        Boolean http2, List<String> sizes)
     implements BackendConfig, UpstreamSettings {
 
   public static final String TYPE = "openai-images";
@@ -36,6 +38,12 @@ public record OpenAiImagesBackendConfig(List<String> models, Integer concurrency
     timeoutSeconds = Checks.range("openai-images.timeoutSeconds", timeoutSeconds, 180, 1, 3600);
     BackendChecks.proxy(TYPE, proxy);
     downloads = downloads == null ? DownloadsConfig.defaults() : downloads;
+    sizes = sizes == null ? List.of("auto", "1024x1024", "1536x1024", "1024x1536") : List.copyOf(sizes);
+    for (String s : sizes) {
+      if (!s.equals("auto") && !s.matches("[1-9][0-9]{0,4}x[1-9][0-9]{0,4}")) {
+        throw new ConfigException("backend '" + TYPE + "': sizes must be auto or WxH (e.g. 1024x1024), not '" + s + "'");
+      }
+    }
   }
 
   @JsonIgnore

@@ -2,6 +2,7 @@ package io.genbus.imaging;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 
 /** Image helpers both sides need. */
@@ -25,5 +26,18 @@ public final class Rgb {
       g.dispose();
     }
     return rgb;
+  }
+
+  /** {@code image} stretched to {@code w}×{@code h}, bilinear; with an alpha channel when {@code alpha}. */
+  public static BufferedImage stretched(BufferedImage image, int w, int h, boolean alpha) {
+    BufferedImage out = new BufferedImage(w, h, alpha ? BufferedImage.TYPE_INT_ARGB : BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = out.createGraphics();
+    try {
+      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      g.drawImage(image, 0, 0, w, h, null);
+    } finally {
+      g.dispose();
+    }
+    return out;
   }
 }

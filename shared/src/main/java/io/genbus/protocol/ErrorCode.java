@@ -29,6 +29,8 @@ public enum ErrorCode {
   INVALID_IMAGE_URL(400, "invalid_request_error", false,
       "Only base64 data URLs (data:image/png;base64,...) are accepted as images, not %s",
       "图片只接受 Base64 Data URL (data:image/png;base64,...), 不接受 %s"),
+  UNSUPPORTED_PARAMETER(400, "invalid_request_error", false,
+      "Unsupported value for '%s': %s", "不支持的参数值 '%s': %s"),
   IMAGE_TOO_LARGE(400, "invalid_request_error", false,
       "Image too large: %s", "图片过大: %s"),
   IMAGE_NOT_FOUND(404, "invalid_request_error", false,

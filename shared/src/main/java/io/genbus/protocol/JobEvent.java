@@ -18,9 +18,9 @@ public record JobEvent(
     Type type,
     /* PROGRESS: "running"; TEXT, and DONE carrying the last piece: the text. */
     String text,
-    /* IMAGE, and DONE carrying the last piece: e.g. image/png. */
+    /* IMAGE, PARTIAL_IMAGE, and DONE carrying the last piece: e.g. image/png. */
     String mimeType,
-    /* IMAGE, and DONE carrying the last piece: the image bytes (raw on the wire: the codec is binary). */
+    /* IMAGE, PARTIAL_IMAGE, and DONE carrying the last piece: the image bytes (raw on the wire: the codec is binary). */
     byte[] data,
     /* ERROR: what went wrong. */
     JobError error) {
@@ -32,6 +32,8 @@ public record JobEvent(
     TEXT,
     /** One generated image. */
     IMAGE,
+    /** A partial image (the Images API's {@code partial_images}): a preview of the image to come, not content. */
+    PARTIAL_IMAGE,
     /**
      * The job finished successfully; nothing follows. It may carry the job's last piece of content — a
      * text, or an image — so that a job with one result needs one event, not two.
@@ -51,6 +53,10 @@ public record JobEvent(
 
   public static JobEvent image(String jobId, String workerId, String mimeType, byte[] bytes) {
     return new JobEvent(jobId, workerId, Type.IMAGE, null, mimeType, bytes, null);
+  }
+
+  public static JobEvent partialImage(String jobId, String workerId, String mimeType, byte[] bytes) {
+    return new JobEvent(jobId, workerId, Type.PARTIAL_IMAGE, null, mimeType, bytes, null);
   }
 
   public static JobEvent done(String jobId, String workerId) {

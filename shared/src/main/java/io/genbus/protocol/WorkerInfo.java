@@ -13,15 +13,25 @@ import java.util.List;
  * @param models         the models it serves
  * @param concurrency    how many jobs it runs at once
  * @param controlAddress where cancel and status requests go
+ * @param capabilities   what it can do with the Images API's parameters
  */
 public record WorkerInfo(String workerId, String nodeId, String backend, List<String> models,
-                         int concurrency, String controlAddress) {
+                         int concurrency, String controlAddress, Capabilities capabilities) {
 
   /** More slots than any one backend could have: an entry claiming more is not believed. */
   static final int MAX_CONCURRENCY = 100_000;
+  /** More sizes, ratios or formats than any backend announces: an entry claiming more is not believed. */
+  static final int MAX_CAPABILITY_ITEMS = 256;
+
+  /** A backend that declares no capabilities of its own: {@link Capabilities#basic()}. */
+  public WorkerInfo(String workerId, String nodeId, String backend, List<String> models, int concurrency,
+                    String controlAddress) {
+    this(workerId, nodeId, backend, models, concurrency, controlAddress, null);
+  }
 
   public WorkerInfo {
     models = List.copyOf(models);
+    capabilities = capabilities == null ? Capabilities.basic() : capabilities;
   }
 
   /** The announcement as stored in the map (before sealing): JSON. */
@@ -52,6 +62,11 @@ public record WorkerInfo(String workerId, String nodeId, String backend, List<St
     }
     if (info.concurrency() < 1 || info.concurrency() > MAX_CONCURRENCY) {
       throw new IllegalArgumentException("concurrency " + info.concurrency() + " out of range");
+    }
+    Capabilities caps = info.capabilities();
+    if (caps.sizes().size() + caps.aspectRatios().size() + caps.outputFormats().size() > MAX_CAPABILITY_ITEMS
+        || caps.sizes().contains(null) || caps.aspectRatios().contains(null) || caps.outputFormats().contains(null)) {
+      throw new IllegalArgumentException("capabilities out of range");
     }
     return info;
   }

@@ -240,6 +240,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("image parameters: stream.maxChunkBytes (also from the environment), local maxSize, openai-images sizes")
+  void imageParameters() {
+    assertEquals(32 * 1024, new ConfigLoader(Map.of()).apiFromText("{}").stream().maxChunkBytes());
+    assertEquals(4096, new ConfigLoader(Map.of("GENBUS_API_STREAM_MAX_CHUNK_BYTES", "4096")).apiFromText("{}")
+        .stream().maxChunkBytes());
+    ConfigException small = assertThrows(ConfigException.class,
+        () -> new ConfigLoader(Map.of()).apiFromText("stream: {maxChunkBytes: 100}"));
+    assertTrue(small.getMessage().contains("api.stream.maxChunkBytes"), small.getMessage());
+    ConfigLoader loader = new ConfigLoader(Map.of("K", "sk"));
+    LocalBackendConfig local = (LocalBackendConfig) loader.workerFromText("backends: [{type: local}]").backends().get(0);
+    assertEquals(2048, local.maxSize());
+    assertThrows(ConfigException.class, () -> loader.workerFromText("backends: [{type: local, size: 512, maxSize: 256}]"));
+    OpenAiImagesBackendConfig openai = (OpenAiImagesBackendConfig) loader.workerFromText(
+        "backends: [{type: openai-images, apiKeys: [\"${K}\"], sizes: [auto, 1792x1024]}]").backends().get(0);
+    assertEquals(List.of("auto", "1792x1024"), openai.sizes());
+    ConfigException size = assertThrows(ConfigException.class, () -> loader.workerFromText(
+        "backends: [{type: openai-images, apiKeys: [\"${K}\"], sizes: [big]}]"));
+    assertTrue(size.getMessage().contains("sizes"), size.getMessage());
+  }
+
+  @Test
   @DisplayName("backends: ${VAR} takes keys from the environment; a missing variable or key is named")
   void backends() {
     ConfigLoader loader = new ConfigLoader(Map.of("GEMINI_API_KEY", "g-123"));

@@ -32,6 +32,14 @@ class RecordCodecTest {
     assertArrayEquals(new byte[] {1, 2, 3, (byte) 0xFF}, image0.data());
     assertEquals(2, image0.width());
     assertEquals(3, image0.height());
+    ImageOptions options = new ImageOptions(1536, 1024, "high", "jpeg", 80, "opaque", 2, "u1");
+    Job images = roundTrip(Job.class, new Job("j2", "m", "p", 1L, "r", 5L, List.of(), options,
+        new InputImage("image/png", new byte[] {9, 8}, 1, 1)));
+    assertEquals(options, images.options());
+    assertArrayEquals(new byte[] {9, 8}, images.mask().data());
+    assertEquals(null, back.options(), "a chat job has no image parameters");
+    JobEvent partial = roundTrip(JobEvent.class, JobEvent.partialImage("j2", "n/0", "image/png", new byte[] {1}));
+    assertEquals(JobEvent.Type.PARTIAL_IMAGE, partial.type());
     JobAccepted accepted = new JobAccepted("j1", "node/0", "genbus.worker.node.control");
     assertEquals(accepted, roundTrip(JobAccepted.class, accepted));
     byte[] png = new byte[70_000]; // every byte value, many times: raw binary, not 7-bit or base64

@@ -1,5 +1,6 @@
 package io.genbus.worker;
 
+import io.genbus.protocol.Capabilities;
 import io.vertx.core.Future;
 
 /**
@@ -13,6 +14,11 @@ import io.vertx.core.Future;
 public interface Generator {
 
   Future<GenerationResult> generate(GenerationRequest request, Cancellation cancellation);
+
+  /** What it can do with the Images API's parameters, announced to API nodes in its {@code WorkerInfo}. */
+  default Capabilities capabilities() {
+    return Capabilities.basic();
+  }
 
   /** Releases clients, pools and the like when the worker stops. */
   default Future<Void> close() {

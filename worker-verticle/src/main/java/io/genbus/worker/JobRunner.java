@@ -8,6 +8,8 @@ import io.genbus.protocol.JobError;
 import io.genbus.protocol.JobEvent;
 import io.genbus.protocol.WorkerInfo;
 import io.genbus.protocol.WorkerLoad;
+import io.genbus.worker.GenerationResult.GeneratedImage;
+import io.genbus.worker.output.OutputFormat;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -100,23 +102,53 @@ public final class JobRunner {
     if (jobTimeoutMs > 0) {
       rj.timeoutTimer = vertx.setTimer(jobTimeoutMs, id -> timeout(rj));
     }
-    start(rj).onComplete(ar -> finish(rj, ar));
+    inOutputFormat(rj, start(rj)).onComplete(ar -> finish(rj, ar));
   }
 
   /** The generation of a job; a generator that throws instead of failing its future still ends the job. */
   private Future<GenerationResult> start(RunningJob rj) {
     GenerationRequest request = GenerationRequest.of(rj.job);
     try {
-      return generator instanceof StreamingGenerator streaming
-          ? streaming.generate(request, rj.cancellation, text -> {
-            if (!rj.ended && !text.isEmpty()) {
-              send(rj, JobEvent.text(rj.job.id(), info.workerId(), text)); // passed on as it comes
-            }
-          })
-          : generator.generate(request, rj.cancellation);
+      if (generator instanceof StreamingGenerator streaming) {
+        return streaming.generate(request, rj.cancellation, text -> {
+          if (!rj.ended && !text.isEmpty()) {
+            send(rj, JobEvent.text(rj.job.id(), info.workerId(), text)); // passed on as it comes
+          }
+        });
+      }
+      if (generator instanceof PartialImageGenerator previews && request.partialImages() > 0) {
+        return previews.generate(request, rj.cancellation, image -> partial(rj, image));
+      }
+      return generator.generate(request, rj.cancellation);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+  }
+
+  /** A preview, in the asked format, sent in order; one that cannot be converted is skipped (it is no content). */
+  private void partial(RunningJob rj, GeneratedImage image) {
+    rj.partials = rj.partials
+        .compose(v -> vertx.executeBlocking(() -> OutputFormat.apply(rj.job.options(), image), false))
+        .map(converted -> {
+          if (!rj.ended) {
+            send(rj, JobEvent.partialImage(rj.job.id(), info.workerId(), converted.mimeType(), converted.bytes()));
+          }
+          return (Void) null;
+        })
+        .otherwise(err -> {
+          LOG.debug("job {}: a partial image was skipped: {}", rj.job.id(), err.toString());
+          return null;
+        });
+  }
+
+  /** An Images API job's result in its {@code output_format} (on a worker thread), after its partial images. */
+  private Future<GenerationResult> inOutputFormat(RunningJob rj, Future<GenerationResult> result) {
+    if (rj.job.options() == null) {
+      return result;
+    }
+    return result
+        .compose(r -> vertx.executeBlocking(() -> OutputFormat.apply(rj.job.options(), r), false))
+        .compose(r -> rj.partials.map(r));
   }
 
   /** Stops a job; false if this runner does not have it. Its slot comes back when the generator gives up. */
@@ -257,6 +289,8 @@ public final class JobRunner {
     final Cancellation cancellation = new Cancellation();
     long timeoutTimer = -1;
     boolean ended;
+    /** The partial images sent so far: the result waits for them, so they arrive first. */
+    Future<Void> partials = Future.succeededFuture();
 
     RunningJob(Job job) {
       this.job = job;

@@ -93,9 +93,9 @@ public final class WorkerVerticle extends VerticleBase {
     List<Future<Void>> registrations = new ArrayList<>();
     for (int i = 0; i < config.backends().size(); i++) {
       BackendConfig backend = config.backends().get(i);
-      WorkerInfo info = new WorkerInfo(nodeId + "/" + i, nodeId, backend.type(), backend.models(),
-          backend.concurrency(), control);
       Generator generator = generatorFactory.apply(vertx, backend);
+      WorkerInfo info = new WorkerInfo(nodeId + "/" + i, nodeId, backend.type(), backend.models(),
+          backend.concurrency(), control, generator.capabilities());
       JobRunner[] self = new JobRunner[1];
       JobRunner runner = new JobRunner(vertx, info, generator, counters, config.jobTimeoutSeconds() * 1000L,
           () -> publishLoad(self[0]));

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genbus.cluster.ClusterSeal;
+import io.genbus.cluster.Membership;
 import io.genbus.config.ConfigLoader;
 import io.genbus.config.WorkerConfig;
 import io.genbus.protocol.Addresses;
@@ -20,6 +22,8 @@ import io.genbus.protocol.RecordCodec;
 import io.genbus.protocol.StatusRequest;
 import io.genbus.protocol.WorkerLoad;
 import io.genbus.protocol.WorkerStats;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -185,18 +189,29 @@ class WorkerVerticleTest {
       assertEquals(2, stats().completed());
     }
 
-    @Test
-    @DisplayName("sends every image but the last as IMAGE, the last on DONE, in order")
-    void severalImages() throws Exception {
+    private List<InputImage> jpegs(int... widths) throws Exception {
       List<InputImage> inputs = new ArrayList<>();
-      for (int width : new int[] {20, 24, 28}) {
+      for (int width : widths) {
         BufferedImage image = new BufferedImage(width, 10, BufferedImage.TYPE_INT_RGB);
         ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
         ImageIO.write(image, "jpeg", jpeg);
         inputs.add(new InputImage("image/jpeg", jpeg.toByteArray(), width, 10));
       }
-      Job job = new Job("edits", "fast", "mirror", 1L, REPLY, System.currentTimeMillis(), inputs);
-      await(vertx.eventBus().request(Addresses.model("fast", workerOf("fast")), job));
+      return inputs;
+    }
+
+    @Test
+    @DisplayName("sends every image but the last as IMAGE, the last on DONE, in order")
+    void severalImages() throws Exception {
+      // A backend that answers with its inputs as they are: three images.
+      WorkerConfig config = new ConfigLoader(Map.of()).workerFromText("backends:\n  - {type: local, models: [echo]}\n");
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      await(vertx.deployVerticle(new WorkerVerticle(config, "echo-node", Membership.alone("echo-node"), registry,
+          ClusterSeal.plain(registry), (v, backend) -> (request, cancellation) ->
+          Future.succeededFuture(new GenerationResult(null, request.images().stream()
+              .map(i -> new GenerationResult.GeneratedImage(i.mimeType(), i.data())).toList())))));
+      Job job = new Job("edits", "echo", "mirror", 1L, REPLY, System.currentTimeMillis(), jpegs(20, 24, 28));
+      await(vertx.eventBus().request(Addresses.model("echo", "echo-node/0"), job));
       int[] widths = new int[3];
       JobEvent.Type[] types = new JobEvent.Type[3];
       for (int i = 0; i < 3; i++) {
@@ -206,6 +221,16 @@ class WorkerVerticleTest {
       }
       assertEquals(List.of(JobEvent.Type.IMAGE, JobEvent.Type.IMAGE, JobEvent.Type.DONE), List.of(types));
       assertEquals(List.of(20, 24, 28), Arrays.stream(widths).boxed().toList());
+    }
+
+    @Test
+    @DisplayName("the local backend answers several input images with one image, as real models do")
+    void oneImageFromSeveral() throws Exception {
+      Job job = new Job("composed", "fast", "mirror", 1L, REPLY, System.currentTimeMillis(), jpegs(20, 24, 28));
+      await(vertx.eventBus().request(Addresses.model("fast", workerOf("fast")), job));
+      JobEvent done = nextContent();
+      assertEquals(JobEvent.Type.DONE, done.type(), "one event: the composed image rides on DONE");
+      assertEquals(20, ImageIO.read(new ByteArrayInputStream(done.data())).getWidth(), "at the first input's size");
     }
 
     @Test

@@ -1,12 +1,13 @@
 package io.genbus.api.chat;
 
-import io.genbus.api.errors.ApiException;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageOutput;
 import io.genbus.api.images.InputImageConverter;
+import io.genbus.api.jobs.JobIds;
 import io.genbus.api.jobs.Scheduler;
 import io.genbus.api.limits.ConversionGate;
 import io.genbus.api.limits.NodeLimits;
+import io.genbus.api.limits.RequestTicket;
 import io.genbus.api.observability.RequestIds;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.InputImage;
@@ -17,8 +18,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -28,14 +27,12 @@ import java.util.List;
  * never on the event loop.
  *
  * <p>Every request is counted against the node's {@link NodeLimits} from before its body is read
- * ({@link #open}) until its response ends, holding first twice its body (the bytes and the parsed text),
+ * ({@link RequestTicket}) until its response ends, holding first twice its body (the bytes and the parsed text),
  * then its body, prompt and converted images; its images wait for a {@link ConversionGate} slot.
  */
 public final class ChatCompletionsHandler implements Handler<RoutingContext> {
 
-  private static final SecureRandom RANDOM = new SecureRandom();
   static final int INLINE_PARSE_BYTES = 16 * 1024;
-  private static final String TICKET = "genbus.limits.ticket";
 
   private final Vertx vertx;
   private final ApiConfig config;
@@ -57,32 +54,6 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
     this.imageOutput = imageOutput;
     this.limits = limits;
     this.conversions = conversions;
-  }
-
-  /**
-   * Before the body is read: admits the request into the node's limits, holding twice its declared length
-   * (a body of unknown length counts as {@code api.maxBodyBytes}), or refuses it with 429 node_busy — then
-   * the connection closes, rather than read a body that will not be used.
-   */
-  public void open(RoutingContext ctx) {
-    long declared;
-    try {
-      String length = ctx.request().getHeader("Content-Length");
-      declared = length == null ? config.maxBodyBytes() : Math.min(Long.parseLong(length.trim()), config.maxBodyBytes());
-    } catch (NumberFormatException e) {
-      declared = config.maxBodyBytes();
-    }
-    NodeLimits.Ticket ticket;
-    try {
-      ticket = limits.open(2 * Math.max(0, declared));
-    } catch (ApiException busy) {
-      ctx.response().putHeader("Connection", "close");
-      ctx.fail(busy);
-      return;
-    }
-    ctx.put(TICKET, ticket);
-    ctx.addEndHandler(ar -> ticket.close());
-    ctx.next();
   }
 
   @Override
@@ -115,7 +86,7 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
    * is admitted and queued in one hop to the scheduler.
    */
   private Future<Void> admit(RoutingContext ctx, ChatRequest request) {
-    NodeLimits.Ticket ticket = ctx.get(TICKET);
+    NodeLimits.Ticket ticket = RequestTicket.of(ctx);
     if (request.stream()) {
       ticket.stream(); // or 429 node_busy
     }
@@ -143,7 +114,7 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
     if (response.closed()) {
       return Future.succeededFuture(); // the client left while its images were converted
     }
-    String jobId = newJobId();
+    String jobId = JobIds.next();
     ctx.put(RequestIds.JOB_ID, jobId);
     long now = System.currentTimeMillis();
     Job job = new Job(jobId, request.model(), request.prompt(), request.seed(), scheduler.eventsAddress(), now, images);
@@ -156,7 +127,7 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
       return scheduler.submit(job, true, new ContentRenderer(collector, imageOutput, baseUrl, config.errorLanguage()));
     }
     SseStream stream = new SseStream(vertx, response, chunks, config.keepAliveSeconds() * 1000L,
-        config.keepAliveMode(), errors, () -> scheduler.position(jobId));
+        config.keepAliveMode(), errors, () -> scheduler.position(jobId), config.stream().maxChunkBytes());
     // Opened once admitted (a refusal is still a plain HTTP error), before any of the job's events arrive.
     return scheduler.submit(job, false, new ContentRenderer(stream, imageOutput, baseUrl, config.errorLanguage()))
         .onSuccess(v -> {
@@ -165,12 +136,5 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
             stream.keepAliveIfQueued();
           }
         });
-  }
-
-  /** 96 random bits: unique and unguessable. */
-  private static String newJobId() {
-    byte[] bytes = new byte[12];
-    RANDOM.nextBytes(bytes);
-    return HexFormat.of().formatHex(bytes);
   }
 }

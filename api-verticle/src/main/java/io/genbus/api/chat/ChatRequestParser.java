@@ -49,7 +49,8 @@ public final class ChatRequestParser {
     return new ChatRequest(model, prompt, stream, seed, images);
   }
 
-  private static JsonObject object(Buffer body) {
+  /** The body as a JSON object, within the value bound; also the Images API's. */
+  public static JsonObject object(Buffer body) {
     if (body == null || body.length() == 0) {
       throw new ApiException(ErrorCode.INVALID_JSON, null, "the body is empty");
     }
@@ -109,7 +110,11 @@ public final class ChatRequestParser {
   }
 
   private static String requiredString(JsonObject json, String key) {
-    Object value = json.getValue(key);
+    return requiredString(key, json.getValue(key));
+  }
+
+  /** {@code value} as the non-blank string parameter {@code key} must be, or the 400 that says why not. */
+  public static String requiredString(String key, Object value) {
     if (value == null) {
       throw new ApiException(ErrorCode.MISSING_PARAMETER, key, key);
     }

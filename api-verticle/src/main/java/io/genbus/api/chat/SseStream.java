@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.function.Supplier;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
@@ -19,7 +20,9 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
  * {@code [DONE]}. The keep-alive timer stops when the stream ends, however it ends.
  *
  * <p>A content piece is held back until the next one (or the end) arrives, so the last piece can carry
- * {@code finish_reason:"stop"} as the spec shows.
+ * {@code finish_reason:"stop"} as the spec shows. A piece longer than one {@code data:} line may be
+ * ({@code api.stream.maxChunkBytes}: an image's markdown is megabytes) goes as several chunks whose
+ * contents, joined, are the piece.
  */
 public final class SseStream implements ChatSink {
 
@@ -33,13 +36,20 @@ public final class SseStream implements ChatSink {
   private final KeepAliveMode keepAliveMode;
   private final ErrorResponses errors;
   private final Supplier<Future<Integer>> queuePosition;
+  /** The bytes of content one chunk may carry: the longest line less the chunk's own JSON around it. */
+  private final int contentBudget;
   private String pending;
   private long timer = -1;
   private boolean ended;
 
-  /** {@code queuePosition} tells the job's place in line (0 when not waiting), for the keep-alive comments. */
+  /**
+   * {@code queuePosition} tells the job's place in line (0 when not waiting), for the keep-alive comments;
+   * no {@code data:} line is longer than {@code maxLineBytes}.
+   */
   public SseStream(Vertx vertx, HttpServerResponse response, ChatChunks chunks, long keepAliveMs,
-                   KeepAliveMode keepAliveMode, ErrorResponses errors, Supplier<Future<Integer>> queuePosition) {
+                   KeepAliveMode keepAliveMode, ErrorResponses errors, Supplier<Future<Integer>> queuePosition,
+                   int maxLineBytes) {
+    this.contentBudget = maxLineBytes - DATA.length - chunks.contentChunk("", true).toBuffer().length();
     this.vertx = vertx;
     this.queuePosition = queuePosition;
     this.response = response;
@@ -49,13 +59,18 @@ public final class SseStream implements ChatSink {
     this.errors = errors;
   }
 
-  /** Sends the headers and the role chunk and starts the keep-alives; {@code onClientGone} runs if the client leaves first. */
-  public void open(Runnable onClientGone) {
+  /** Makes {@code response} a Server-Sent Events stream that no proxy buffers (chat and Images API streams). */
+  public static void eventStreamHeaders(HttpServerResponse response) {
     response.setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
         .putHeader("Cache-Control", "no-cache")
         .putHeader("Connection", "keep-alive")
         .putHeader("X-Accel-Buffering", "no");
+  }
+
+  /** Sends the headers and the role chunk and starts the keep-alives; {@code onClientGone} runs if the client leaves first. */
+  public void open(Runnable onClientGone) {
+    eventStreamHeaders(response);
     response.closeHandler(v -> {
       if (!ended) {
         stop();
@@ -89,7 +104,7 @@ public final class SseStream implements ChatSink {
     if (ended) {
       return;
     }
-    data(chunks.contentChunk(pending == null ? "" : pending, true));
+    content(pending == null ? "" : pending, true);
     pending = null;
     finish();
   }
@@ -100,7 +115,7 @@ public final class SseStream implements ChatSink {
       return;
     }
     if (pending != null) {
-      data(chunks.contentChunk(pending, false));
+      content(pending, false);
       pending = null;
     }
     data(new JsonObject().put("error", errors.error(code, null, message)));
@@ -112,7 +127,7 @@ public final class SseStream implements ChatSink {
       return;
     }
     if (pending != null) {
-      data(chunks.contentChunk(pending, false));
+      content(pending, false);
     }
     pending = content;
   }
@@ -131,6 +146,14 @@ public final class SseStream implements ChatSink {
   private void comment(int position) {
     if (!ended) {
       response.write(position > 0 ? ": keep-alive queued=" + position + "\n\n" : ": keep-alive\n\n");
+    }
+  }
+
+  /** One piece of content as one chunk or, when longer than a line may be, as several; the last carries {@code last}. */
+  private void content(String piece, boolean last) {
+    List<String> parts = ContentSplitter.split(piece, contentBudget);
+    for (int i = 0; i < parts.size(); i++) {
+      data(chunks.contentChunk(parts.get(i), last && i == parts.size() - 1));
     }
   }
 

@@ -25,10 +25,15 @@ public final class ImageOutput {
     return switch (mode) {
       case MARKDOWN -> Future.succeededFuture(markdown(dataUrl(mimeType, bytes)));
       case DATAURL -> Future.succeededFuture(dataUrl(mimeType, bytes));
-      case URL -> storable(mimeType, bytes)
-          .compose(v -> store.put(mimeType, bytes))
-          .map(name -> markdown(baseUrl + "/v1/images/" + name));
+      case URL -> link(mimeType, bytes, baseUrl).map(ImageOutput::markdown);
     };
+  }
+
+  /** Stores the image in the cluster; the future holds its link, {@code <baseUrl>/v1/images/<id>.<ext>}. */
+  public Future<String> link(String mimeType, byte[] bytes, String baseUrl) {
+    return storable(mimeType, bytes)
+        .compose(v -> store.put(mimeType, bytes))
+        .map(name -> baseUrl + "/v1/images/" + name);
   }
 
   /** The cluster's image map holds only the four image types, each at most {@code maxStoredBytes}. */

@@ -60,8 +60,15 @@ public final class InputImageConverter {
   }
 
   public InputImage convert(ImagePart part) {
+    return convert(part.param(), decodeDataUrl(part));
+  }
+
+  /** An image sent as a file (multipart): the same checks and conversion as a data URL's. */
+  public InputImage convert(String param, byte[] bytes) {
+    ImagePart part = new ImagePart(param, null);
+    checkSize(part, bytes.length);
     // No local holds the decoded image: it can go once it is flattened.
-    return toJpeg(part, Rgb.onWhite(read(part, decodeDataUrl(part))));
+    return toJpeg(part, Rgb.onWhite(read(part, bytes)));
   }
 
   /**
@@ -108,6 +115,34 @@ public final class InputImageConverter {
     }
     SampleModel model = type.getSampleModel(1, 1);
     return Math.max(1, model.getNumDataElements() * DataBuffer.getDataTypeSize(model.getDataType()) / 8);
+  }
+
+  /**
+   * An edit's mask: the same checks, but kept as PNG with its alpha channel (transparent = the area to
+   * change), stretched to the converted image's {@code width}×{@code height}.
+   */
+  public InputImage convertMask(String param, byte[] bytes, int width, int height) {
+    ImagePart part = new ImagePart(param, null);
+    checkSize(part, bytes.length);
+    BufferedImage fitted = Rgb.stretched(read(part, bytes), width, height, true);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ImageIO.write(fitted, "png", out);
+    } catch (IOException e) {
+      throw new ApiException(ErrorCode.INVALID_IMAGE, param, "it cannot be converted to PNG");
+    }
+    return new InputImage("image/png", out.toByteArray(), width, height);
+  }
+
+  private void checkSize(ImagePart part, long bytes) {
+    if (bytes > config.maxBytes()) {
+      throw new ApiException(ErrorCode.IMAGE_TOO_LARGE, part.param(), "over " + config.maxBytes() + " bytes");
+    }
+  }
+
+  /** The bytes of a data URL, checked as {@link #convert(ImagePart)} checks them. */
+  public byte[] bytesOf(ImagePart part) {
+    return decodeDataUrl(part);
   }
 
   private byte[] decodeDataUrl(ImagePart part) {

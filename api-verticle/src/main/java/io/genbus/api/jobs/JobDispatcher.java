@@ -164,7 +164,7 @@ public final class JobDispatcher {
     ModelQueue queue = queues.get(model);
     while (queue != null && !queue.isEmpty()) {
       TrackedJob t = queue.peek();
-      WorkerBackend worker = directory.pick(model, t.tried());
+      WorkerBackend worker = directory.pick(model, t.tried(), info -> info.capabilities().serves(t.job));
       if (worker == null) {
         return;
       }
@@ -246,6 +246,7 @@ public final class JobDispatcher {
         t.producedOutput();
         t.listener.onImage(event.mimeType(), event.data());
       }
+      case PARTIAL_IMAGE -> t.listener.onPartialImage(event.mimeType(), event.data()); // a preview: no content
       case DONE -> {
         if (event.data() != null) { // the last piece of content may ride on DONE
           t.listener.onImage(event.mimeType(), event.data());
@@ -337,6 +338,12 @@ public final class JobDispatcher {
       if (t.queued()) {
         if (maxWaitMs > 0 && now - t.admittedAt > maxWaitMs) {
           end(t, ErrorCode.QUEUE_TIMEOUT, ErrorCode.QUEUE_TIMEOUT.message(language, config.queue().maxWaitSeconds()));
+        } else if (directory.workers(t.model()).stream().anyMatch(w -> w.info().capabilities().serves(t.job))) {
+          t.servableAt = now;
+        } else if (directory.serves(t.model()) && now - t.servableAt > lostMs) {
+          // The model is served, but the workers able to run this job's image parameters left: it would wait forever.
+          end(t, ErrorCode.UNSUPPORTED_PARAMETER, ErrorCode.UNSUPPORTED_PARAMETER.message(language, "model",
+              "no live worker of " + t.model() + " supports this job's parameters any more"));
         }
       } else if (now - t.lastHeard() > lostMs) {
         LOG.warn("job {}: worker {} silent for {} ms", t.id(), t.workerId(), now - t.lastHeard());

@@ -12,6 +12,10 @@ public interface JobListener {
 
   void onImage(String mimeType, byte[] bytes);
 
+  /** A preview of the image to come (the Images API's {@code partial_images}); not content: it may repeat after a failover. */
+  default void onPartialImage(String mimeType, byte[] bytes) {
+  }
+
   void onDone();
 
   void onError(ErrorCode code, String message);

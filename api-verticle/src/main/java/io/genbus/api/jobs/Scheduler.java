@@ -131,6 +131,11 @@ public final class Scheduler {
       }
 
       @Override
+      public void onPartialImage(String mimeType, byte[] bytes) {
+        back(caller, () -> listener.onPartialImage(mimeType, bytes));
+      }
+
+      @Override
       public void onDone() {
         back(caller, listener::onDone);
       }

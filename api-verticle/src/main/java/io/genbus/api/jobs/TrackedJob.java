@@ -16,6 +16,8 @@ final class TrackedJob {
   final Job job;
   final JobListener listener;
   final long admittedAt = System.currentTimeMillis();
+  /** When a live worker last could run it (its image parameters may need one that has left). */
+  long servableAt = admittedAt;
   /** Place in its {@link ModelQueue}, set by the queue. */
   long ticket;
 

@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,10 +124,11 @@ public final class WorkerDirectory {
 
   /**
    * Picks a worker of {@code model} with a free slot and reserves the slot, or returns null. Workers in
-   * {@code avoid} (those that already failed this job) are passed over while any other worker exists.
+   * {@code avoid} (those that already failed this job) are passed over while any other worker exists; only
+   * workers {@code able} to run the job (its image parameters) are considered.
    */
-  public WorkerBackend pick(String model, Set<String> avoid) {
-    List<WorkerBackend> all = workers(model);
+  public WorkerBackend pick(String model, Set<String> avoid, Predicate<WorkerInfo> able) {
+    List<WorkerBackend> all = workers(model).stream().filter(w -> able.test(w.info())).toList();
     boolean othersExist = all.stream().anyMatch(w -> !avoid.contains(w.id()));
     List<WorkerBackend> candidates = all.stream()
         .filter(w -> w.free() > 0 && (!othersExist || !avoid.contains(w.id())))

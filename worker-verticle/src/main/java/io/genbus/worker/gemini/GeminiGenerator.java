@@ -1,7 +1,9 @@
 package io.genbus.worker.gemini;
 
 import io.genbus.config.GeminiBackendConfig;
+import io.genbus.protocol.Capabilities;
 import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.ImageOptions;
 import io.genbus.protocol.InputImage;
 import io.genbus.worker.Cancellation;
 import io.genbus.worker.GenerationException;
@@ -55,6 +57,20 @@ public final class GeminiGenerator extends UpstreamGenerator {
         .compose(this::checked);
   }
 
+  /** The aspect ratios {@code imageConfig.aspectRatio} takes: a request's {@code size} maps to the nearest. */
+  static final List<String> ASPECT_RATIOS = List.of("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9");
+
+  @Override
+  public Capabilities capabilities() {
+    return new Capabilities(List.of("auto"), ASPECT_RATIOS, 1, 4096, Capabilities.MAX_N, true, false, false, 0,
+        Capabilities.WRITTEN_FORMATS);
+  }
+
+  /** {@code imageConfig.imageSize} for a longest side: Gemini's 1K images are at most 1584 px long, 2K ones 3168. */
+  static String imageSize(int longestSide) {
+    return longestSide <= 1584 ? "1K" : longestSide <= 3168 ? "2K" : "4K";
+  }
+
   JsonObject requestBody(GenerationRequest request) {
     JsonArray parts = new JsonArray();
     if (!request.prompt().isEmpty()) {
@@ -71,6 +87,16 @@ public final class GeminiGenerator extends UpstreamGenerator {
     }
     if (config.imageSize() != null) {
       imageConfig.put("imageSize", config.imageSize());
+    }
+    ImageOptions options = request.options();
+    if (options != null && !options.autoSize()) { // the request's size wins over the configured defaults
+      imageConfig.put("aspectRatio", Capabilities.nearestRatio(ASPECT_RATIOS, options.width(), options.height()));
+      String tier = imageSize(Math.max(options.width(), options.height()));
+      if (tier.equals("1K")) {
+        imageConfig.remove("imageSize"); // Gemini's default; models without imageSize refuse the key
+      } else {
+        imageConfig.put("imageSize", tier);
+      }
     }
     if (!imageConfig.isEmpty()) {
       generationConfig.put("imageConfig", imageConfig);

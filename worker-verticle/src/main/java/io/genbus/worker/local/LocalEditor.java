@@ -3,6 +3,7 @@ package io.genbus.worker.local;
 import io.genbus.imaging.Rgb;
 import java.awt.Color;
 import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.image.AffineTransformOp;
 import java.awt.image.BufferedImage;
@@ -87,6 +88,72 @@ public final class LocalEditor {
       };
     }
     return image;
+  }
+
+  /**
+   * Several input images become one {@code w}×{@code h} picture, as a real model answers several images with
+   * one: laid out in a grid (one image fills the canvas, two sit side by side, …), each scaled to fit its
+   * cell with its aspect ratio kept, on white, or on transparency when {@code transparent}.
+   */
+  static BufferedImage compose(List<BufferedImage> inputs, int w, int h, boolean transparent) {
+    BufferedImage canvas = new BufferedImage(w, h, transparent ? BufferedImage.TYPE_INT_ARGB : BufferedImage.TYPE_INT_RGB);
+    int cols = (int) Math.ceil(Math.sqrt(inputs.size()));
+    int rows = (int) Math.ceil(inputs.size() / (double) cols);
+    Graphics2D g = canvas.createGraphics();
+    try {
+      if (!transparent) {
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+      }
+      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      for (int i = 0; i < inputs.size(); i++) {
+        BufferedImage input = inputs.get(i);
+        int cellX = w * (i % cols) / cols;
+        int cellY = h * (i / cols) / rows;
+        int cellW = w * (i % cols + 1) / cols - cellX;
+        int cellH = h * (i / cols + 1) / rows - cellY;
+        double scale = Math.min((double) cellW / input.getWidth(), (double) cellH / input.getHeight());
+        int dw = Math.max(1, (int) Math.round(input.getWidth() * scale));
+        int dh = Math.max(1, (int) Math.round(input.getHeight() * scale));
+        g.drawImage(input, cellX + (cellW - dw) / 2, cellY + (cellH - dh) / 2, dw, dh, null);
+      }
+    } finally {
+      g.dispose();
+    }
+    return canvas;
+  }
+
+  /**
+   * The edited picture, kept only where the mask is transparent (the original shows through where it is
+   * opaque, as the Images API's masks mean), with the canvas's transparency. An edit that changed the size
+   * (a quarter turn of a non-square picture) has nothing to line up with, so it is returned whole.
+   */
+  static BufferedImage finish(BufferedImage canvas, BufferedImage edited, BufferedImage mask) {
+    boolean alpha = canvas.getColorModel().hasAlpha();
+    if ((mask == null && !alpha) || edited.getWidth() != canvas.getWidth() || edited.getHeight() != canvas.getHeight()) {
+      return edited;
+    }
+    int w = canvas.getWidth();
+    int h = canvas.getHeight();
+    BufferedImage fitted = mask == null ? null : LocalRenderer.scaled(mask, w, h);
+    BufferedImage out = new BufferedImage(w, h, alpha ? BufferedImage.TYPE_INT_ARGB : BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int original = canvas.getRGB(x, y);
+        int changed = edited.getRGB(x, y);
+        int keep = fitted == null ? 0 : (fitted.getRGB(x, y) >>> 24); // 255: keep the original, 0: take the edit
+        int rgb = blend(changed, original, keep);
+        out.setRGB(x, y, (original & 0xff000000) | (rgb & 0xffffff));
+      }
+    }
+    return out;
+  }
+
+  private static int blend(int changed, int original, int keep) {
+    int r = (((changed >> 16) & 0xff) * (255 - keep) + ((original >> 16) & 0xff) * keep) / 255;
+    int g = (((changed >> 8) & 0xff) * (255 - keep) + ((original >> 8) & 0xff) * keep) / 255;
+    int b = ((changed & 0xff) * (255 - keep) + (original & 0xff) * keep) / 255;
+    return rgb(r, g, b);
   }
 
   /** No keyword: a posterised, hue-shifted take on the input, the same for the same prompt and seed. */

@@ -1,5 +1,7 @@
 package io.genbus.worker.local;
 
+import io.genbus.imaging.Rgb;
+import io.genbus.worker.output.OutputFormat;
 import java.awt.AlphaComposite;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -11,9 +13,6 @@ import java.awt.geom.AffineTransform;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -22,10 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * Draws a deterministic picture from a prompt: the prompt and seed are hashed into a random generator
@@ -53,39 +48,35 @@ public final class LocalRenderer {
 
   /** Renders the prompt as a {@code size}×{@code size} PNG. */
   public static byte[] renderPng(String prompt, long seed, int size) {
-    return encodePng(render(prompt, seed, size));
+    return encodePng(render(prompt, seed, size, size, false));
   }
 
   static byte[] encodePng(BufferedImage image) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(image.getWidth() * image.getHeight());
-    ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
-    // An in-memory stream: ImageIO's default file cache registers a shutdown hook, which fails while a
-    // draining worker finishes its last jobs during JVM shutdown.
-    try (ImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
-      writer.setOutput(stream);
-      writer.write(image);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      writer.dispose();
-    }
-    return out.toByteArray();
+    return OutputFormat.png(image);
   }
 
   static BufferedImage render(String prompt, long seed, int size) {
+    return render(prompt, seed, size, size, false);
+  }
+
+  /**
+   * The picture at {@code w}×{@code h}. With {@code transparent} the sky is left out (the random numbers it
+   * would use are still drawn, so the scene is the same) and the image has an alpha channel.
+   */
+  static BufferedImage render(String prompt, long seed, int w, int h, boolean transparent) {
     Random rnd = new Random(hash(prompt, seed));
     float hue = steeredHue(prompt, rnd.nextFloat());
-    BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+    BufferedImage image = new BufferedImage(w, h, transparent ? BufferedImage.TYPE_INT_ARGB : BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {
       g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
       g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
-      sky(g, rnd, hue, size);
+      sky(g, rnd, hue, w, h, !transparent);
       switch (rnd.nextInt(4)) {
-        case 0 -> landscape(g, rnd, hue, size);
-        case 1 -> bokeh(g, rnd, hue, size);
-        case 2 -> waves(g, rnd, hue, size);
-        default -> shards(g, rnd, hue, size);
+        case 0 -> landscape(g, rnd, hue, w, h);
+        case 1 -> bokeh(g, rnd, hue, w, h);
+        case 2 -> waves(g, rnd, hue, w, h);
+        default -> shards(g, rnd, hue, w, h);
       }
     } finally {
       g.dispose();
@@ -93,63 +84,83 @@ public final class LocalRenderer {
     return image;
   }
 
-  private static void sky(Graphics2D g, Random rnd, float hue, int s) {
-    Color top = hsb(hue + 0.05f * rnd.nextFloat(), 0.55f + 0.3f * rnd.nextFloat(), 0.25f + 0.3f * rnd.nextFloat());
-    Color bottom = hsb(hue + 0.12f, 0.35f + 0.3f * rnd.nextFloat(), 0.8f + 0.2f * rnd.nextFloat());
-    g.setPaint(new GradientPaint(0, 0, top, s * rnd.nextFloat() * 0.3f, s, bottom));
-    g.fillRect(0, 0, s, s);
+  /**
+   * A partial image: the same picture drawn at 1/{@code divisor} of its resolution and scaled back up, so a
+   * stream of them (divisor 8, 4, 2) sharpens towards the final image as a diffusion model's previews do.
+   */
+  static BufferedImage preview(String prompt, long seed, int w, int h, boolean transparent, int divisor) {
+    BufferedImage small = render(prompt, seed, Math.max(8, w / divisor), Math.max(8, h / divisor), transparent);
+    return scaled(small, w, h);
   }
 
-  private static void landscape(Graphics2D g, Random rnd, float hue, int s) {
-    float sunX = s * (0.2f + 0.6f * rnd.nextFloat());
-    float sunY = s * (0.15f + 0.3f * rnd.nextFloat());
+  /** {@code image} stretched to {@code w}×{@code h}, bilinear, keeping its alpha channel if it has one. */
+  static BufferedImage scaled(BufferedImage image, int w, int h) {
+    return Rgb.stretched(image, w, h, image.getColorModel().hasAlpha());
+  }
+
+  private static void sky(Graphics2D g, Random rnd, float hue, int w, int h, boolean paint) {
+    Color top = hsb(hue + 0.05f * rnd.nextFloat(), 0.55f + 0.3f * rnd.nextFloat(), 0.25f + 0.3f * rnd.nextFloat());
+    Color bottom = hsb(hue + 0.12f, 0.35f + 0.3f * rnd.nextFloat(), 0.8f + 0.2f * rnd.nextFloat());
+    float x = w * rnd.nextFloat() * 0.3f;
+    if (paint) {
+      g.setPaint(new GradientPaint(0, 0, top, x, h, bottom));
+      g.fillRect(0, 0, w, h);
+    }
+  }
+
+  private static void landscape(Graphics2D g, Random rnd, float hue, int w, int h) {
+    int s = Math.min(w, h);
+    float sunX = w * (0.2f + 0.6f * rnd.nextFloat());
+    float sunY = h * (0.15f + 0.3f * rnd.nextFloat());
     float radius = s * (0.08f + 0.1f * rnd.nextFloat());
     glow(g, sunX, sunY, radius, hsb(hue + 0.5f, 0.6f, 1f));
     int layers = 3 + rnd.nextInt(3);
     for (int layer = 0; layer < layers; layer++) {
-      float base = s * (0.45f + 0.5f * layer / layers);
-      float amplitude = s * (0.05f + 0.12f * rnd.nextFloat());
+      float base = h * (0.45f + 0.5f * layer / layers);
+      float amplitude = h * (0.05f + 0.12f * rnd.nextFloat());
       Path2D ridge = new Path2D.Float();
-      ridge.moveTo(0, s);
+      ridge.moveTo(0, h);
       float phase = rnd.nextFloat() * 6.28f;
       float freq = 2f + 6f * rnd.nextFloat();
-      for (int x = 0; x <= s; x += Math.max(1, s / 64)) {
-        double t = (double) x / s;
+      for (int x = 0; x <= w; x += Math.max(1, w / 64)) {
+        double t = (double) x / w;
         double y = base - amplitude * (Math.sin(t * freq + phase) + 0.5 * Math.sin(t * freq * 2.7 + phase * 1.3));
         ridge.lineTo(x, y);
       }
-      ridge.lineTo(s, s);
+      ridge.lineTo(w, h);
       ridge.closePath();
       g.setColor(hsb(hue + 0.3f + 0.05f * layer, 0.5f, 0.55f - 0.4f * layer / layers));
       g.fill(ridge);
     }
   }
 
-  private static void bokeh(Graphics2D g, Random rnd, float hue, int s) {
+  private static void bokeh(Graphics2D g, Random rnd, float hue, int w, int h) {
+    int s = Math.min(w, h);
     int count = 25 + rnd.nextInt(40);
     for (int i = 0; i < count; i++) {
       float r = s * (0.02f + 0.12f * rnd.nextFloat() * rnd.nextFloat());
-      float x = s * rnd.nextFloat();
-      float y = s * rnd.nextFloat();
+      float x = w * rnd.nextFloat();
+      float y = h * rnd.nextFloat();
       g.setComposite(AlphaComposite.getInstance(AlphaComposite.SRC_OVER, 0.25f + 0.55f * rnd.nextFloat()));
       glow(g, x, y, r, hsb(hue + 0.25f * (rnd.nextFloat() - 0.5f) + (i % 3) * 0.33f, 0.7f, 1f));
     }
     g.setComposite(AlphaComposite.SrcOver);
   }
 
-  private static void waves(Graphics2D g, Random rnd, float hue, int s) {
+  private static void waves(Graphics2D g, Random rnd, float hue, int w, int h) {
+    int s = Math.min(w, h);
     int bands = 5 + rnd.nextInt(6);
     float freq = 1.5f + 4f * rnd.nextFloat();
     for (int b = 0; b < bands; b++) {
-      float base = s * (0.25f + 0.75f * b / bands);
+      float base = h * (0.25f + 0.75f * b / bands);
       float phase = rnd.nextFloat() * 6.28f;
       Path2D band = new Path2D.Float();
-      band.moveTo(0, s);
-      for (int x = 0; x <= s; x += Math.max(1, s / 96)) {
-        double t = (double) x / s;
-        band.lineTo(x, base + s * 0.06 * Math.sin(t * freq * 6.28 + phase));
+      band.moveTo(0, h);
+      for (int x = 0; x <= w; x += Math.max(1, w / 96)) {
+        double t = (double) x / w;
+        band.lineTo(x, base + h * 0.06 * Math.sin(t * freq * 6.28 + phase));
       }
-      band.lineTo(s, s);
+      band.lineTo(w, h);
       band.closePath();
       g.setColor(hsb(hue + 0.04f * b, 0.45f + 0.4f * b / bands, 0.95f - 0.5f * b / bands));
       g.fill(band);
@@ -157,20 +168,21 @@ public final class LocalRenderer {
     g.setStroke(new BasicStroke(Math.max(1f, s / 256f)));
     g.setColor(new Color(255, 255, 255, 90));
     for (int i = 0; i < 12; i++) {
-      float x = s * rnd.nextFloat();
-      float y = s * rnd.nextFloat() * 0.5f;
+      float x = w * rnd.nextFloat();
+      float y = h * rnd.nextFloat() * 0.5f;
       g.draw(new Ellipse2D.Float(x, y, s * 0.01f, s * 0.01f));
     }
   }
 
-  private static void shards(Graphics2D g, Random rnd, float hue, int s) {
+  private static void shards(Graphics2D g, Random rnd, float hue, int w, int h) {
+    int s = Math.min(w, h);
     int count = 12 + rnd.nextInt(18);
     AffineTransform saved = g.getTransform();
     for (int i = 0; i < count; i++) {
       Path2D shard = new Path2D.Float();
       int corners = 3 + rnd.nextInt(3);
-      float cx = s * rnd.nextFloat();
-      float cy = s * rnd.nextFloat();
+      float cx = w * rnd.nextFloat();
+      float cy = h * rnd.nextFloat();
       float r = s * (0.05f + 0.2f * rnd.nextFloat());
       for (int c = 0; c < corners; c++) {
         double a = 6.283 * c / corners + rnd.nextFloat() * 0.6;

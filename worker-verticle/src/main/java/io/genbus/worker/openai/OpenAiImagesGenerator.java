@@ -1,7 +1,9 @@
 package io.genbus.worker.openai;
 
 import io.genbus.config.OpenAiImagesBackendConfig;
+import io.genbus.protocol.Capabilities;
 import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.ImageOptions;
 import io.genbus.protocol.InputImage;
 import io.genbus.worker.Cancellation;
 import io.genbus.worker.GenerationException;
@@ -47,7 +49,7 @@ public final class OpenAiImagesGenerator extends UpstreamGenerator {
 
   private Future<Answer.Whole> generations(String key, String model, GenerationRequest request, Cancellation cancellation) {
     JsonObject body = new JsonObject().put("model", model).put("prompt", request.prompt()).put("n", 1);
-    body.mergeIn(options());
+    body.mergeIn(options(request));
     return upstream.exchange(upstream.post("/v1/images/generations")
             .putHeader("Authorization", "Bearer " + key)
             .putHeader("Content-Type", "application/json"),
@@ -56,16 +58,27 @@ public final class OpenAiImagesGenerator extends UpstreamGenerator {
 
   private Future<Answer.Whole> edits(String key, String model, GenerationRequest request, Cancellation cancellation) {
     ClientMultipartForm form = ClientMultipartForm.multipartForm().attribute("model", model).attribute("prompt", request.prompt());
-    options().forEach(entry -> form.attribute(entry.getKey(), String.valueOf(entry.getValue())));
+    options(request).forEach(entry -> form.attribute(entry.getKey(), String.valueOf(entry.getValue())));
     List<InputImage> images = request.images();
     for (int i = 0; i < images.size(); i++) {
       form.binaryFileUpload("image[]", "image-" + i + ".jpg", images.get(i).mimeType(), Buffer.buffer(images.get(i).data()));
+    }
+    if (request.mask() != null) {
+      form.binaryFileUpload("mask", "mask.png", request.mask().mimeType(), Buffer.buffer(request.mask().data()));
     }
     return upstream.exchange(upstream.post("/v1/images/edits").putHeader("Authorization", "Bearer " + key),
         call -> call.send(form), cancellation);
   }
 
-  private JsonObject options() {
+  @Override
+  public Capabilities capabilities() {
+    List<String> formats = new ArrayList<>(Capabilities.WRITTEN_FORMATS);
+    formats.add("webp"); // made by the upstream itself
+    return new Capabilities(config.sizes(), List.of(), 0, 0, Capabilities.MAX_N, true, true, true, 0, formats);
+  }
+
+  /** The configured defaults, and over them the image parameters the client set (passed through as they are). */
+  private JsonObject options(GenerationRequest request) {
     JsonObject options = new JsonObject();
     if (config.size() != null) {
       options.put("size", config.size());
@@ -76,7 +89,22 @@ public final class OpenAiImagesGenerator extends UpstreamGenerator {
     if (config.responseFormat() != null) {
       options.put("response_format", config.responseFormat());
     }
+    ImageOptions asked = request.options();
+    if (asked != null) {
+      options.put("size", asked.size());
+      putIfSet(options, "quality", asked.quality());
+      putIfSet(options, "background", asked.background());
+      putIfSet(options, "output_format", asked.outputFormat());
+      putIfSet(options, "output_compression", asked.outputCompression());
+      putIfSet(options, "user", asked.user());
+    }
     return options;
+  }
+
+  private static void putIfSet(JsonObject json, String key, Object value) {
+    if (value != null) {
+      json.put(key, value);
+    }
   }
 
   /** Each result: its base64 bytes, or its URL to download. */

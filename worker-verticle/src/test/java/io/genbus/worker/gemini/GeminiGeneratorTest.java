@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genbus.config.ConfigLoader;
 import io.genbus.config.GeminiBackendConfig;
+import io.genbus.protocol.Capabilities;
 import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.ImageOptions;
 import io.genbus.protocol.InputImage;
 import io.genbus.worker.Cancellation;
 import io.genbus.worker.GenerationException;
@@ -115,6 +117,37 @@ class GeminiGeneratorTest {
         .put("generationConfig", new JsonObject()
             .put("responseModalities", new JsonArray().add("TEXT").add("IMAGE"))
             .put("imageConfig", new JsonObject().put("aspectRatio", "16:9").put("imageSize", "2K"))), call.json());
+  }
+
+  static GenerationRequest sized(int width, int height) {
+    return new GenerationRequest("job-1", MODEL, "a cat", null, List.of(),
+        new ImageOptions(width, height, null, "png", null, null, 0, null), null);
+  }
+
+  @Test
+  @DisplayName("an Images API size becomes the nearest aspect ratio and, above 1K, an imageSize")
+  void sizeMapped() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      fake.then(Reply.json(200, answer(imagePart(), "STOP")));
+    }
+    run(sized(1376, 768));
+    run(sized(2048, 2048));
+    run(sized(1024, 1536));
+    List<JsonObject> configs = fake.received.stream()
+        .map(call -> call.json().getJsonObject("generationConfig").getJsonObject("imageConfig")).toList();
+    assertEquals(new JsonObject().put("aspectRatio", "16:9"), configs.get(0), "1K: Gemini's default, no imageSize");
+    assertEquals(new JsonObject().put("aspectRatio", "1:1").put("imageSize", "2K"), configs.get(1));
+    assertEquals(new JsonObject().put("aspectRatio", "2:3"), configs.get(2));
+  }
+
+  @Test
+  @DisplayName("announces aspect ratios, no transparency and no mask")
+  void capabilities() {
+    Capabilities caps = gemini.capabilities();
+    assertTrue(caps.supportsSize(1792, 1024), "16:9 within 2 %");
+    assertFalse(caps.supportsSize(1000, 100));
+    assertFalse(caps.transparentBackground());
+    assertFalse(caps.mask());
   }
 
   @Test

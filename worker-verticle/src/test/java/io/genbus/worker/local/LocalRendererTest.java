@@ -91,4 +91,51 @@ class LocalRendererTest {
     }
     return rgb;
   }
+
+  @Test
+  @DisplayName("draws any size, the same scene; transparent leaves the sky out")
+  void sizesAndTransparency() {
+    BufferedImage wide = LocalRenderer.render("a red sunset", 3, 300, 120, false);
+    assertEquals(300, wide.getWidth());
+    assertEquals(120, wide.getHeight());
+    BufferedImage clear = LocalRenderer.render("a red sunset", 3, 300, 120, true);
+    assertTrue(clear.getColorModel().hasAlpha());
+    int transparent = 0;
+    int same = 0;
+    for (int y = 0; y < 120; y += 3) {
+      for (int x = 0; x < 300; x += 3) {
+        int p = clear.getRGB(x, y);
+        if (p >>> 24 == 0) {
+          transparent++;
+        } else if (p >>> 24 == 255 && (p & 0xffffff) == (wide.getRGB(x, y) & 0xffffff)) {
+          same++; // the scene itself is the same picture
+        }
+      }
+    }
+    assertTrue(transparent > 200, "transparent pixels: " + transparent);
+    assertTrue(same > 200, "pixels of the scene drawn alike: " + same);
+  }
+
+  @Test
+  @DisplayName("previews are the same picture at a lower resolution, sharper as the divisor falls")
+  void previews() {
+    BufferedImage full = LocalRenderer.render("waves at night", 5, 256, 256, false);
+    double coarse = difference(LocalRenderer.preview("waves at night", 5, 256, 256, false, 8), full);
+    double fine = difference(LocalRenderer.preview("waves at night", 5, 256, 256, false, 2), full);
+    assertTrue(fine < coarse, "1/2 (" + fine + ") is closer to the image than 1/8 (" + coarse + ")");
+    assertTrue(fine > 0, "a preview is not the image");
+  }
+
+  private static double difference(BufferedImage a, BufferedImage b) {
+    long sum = 0;
+    for (int y = 0; y < a.getHeight(); y++) {
+      for (int x = 0; x < a.getWidth(); x++) {
+        int p = a.getRGB(x, y);
+        int q = b.getRGB(x, y);
+        sum += Math.abs(((p >> 16) & 0xff) - ((q >> 16) & 0xff)) + Math.abs(((p >> 8) & 0xff) - ((q >> 8) & 0xff))
+            + Math.abs((p & 0xff) - (q & 0xff));
+      }
+    }
+    return sum / (3.0 * a.getWidth() * a.getHeight());
+  }
 }

@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genbus.config.ConfigLoader;
 import io.genbus.config.OpenAiImagesBackendConfig;
+import io.genbus.protocol.Capabilities;
 import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.ImageOptions;
 import io.genbus.protocol.InputImage;
 import io.genbus.worker.Cancellation;
 import io.genbus.worker.GenerationException;
@@ -107,6 +109,39 @@ class OpenAiImagesGeneratorTest {
     assertArrayEquals(jpeg, call.files().get("image[]").get(0).getBytes());
     assertArrayEquals(jpeg2, call.files().get("image[]").get(1).getBytes());
     assertEquals("image/jpeg", call.fileTypes().get("image[]/image-0.jpg"));
+  }
+
+  @Test
+  @DisplayName("the Images API's parameters pass through over the configured defaults, and a mask goes as a file")
+  void parametersPassThrough() throws Exception {
+    fake.then(Reply.json(200, ANSWER));
+    fake.then(Reply.json(200, ANSWER));
+    ImageOptions options = new ImageOptions(1536, 1024, "low", "webp", 40, "transparent", 0, "user-7");
+    run(generator("size: 1024x1024\nquality: high\n"),
+        new GenerationRequest("job-1", "gpt-image-1", "a cat", null, List.of(), options, null));
+    assertEquals(new JsonObject().put("model", "gpt-image-1").put("prompt", "a cat").put("n", 1)
+        .put("size", "1536x1024").put("quality", "low").put("background", "transparent").put("output_format", "webp")
+        .put("output_compression", 40).put("user", "user-7"), fake.received.get(0).json());
+
+    byte[] mask = {(byte) 0x89, 'P', 'N', 'G'};
+    run(generator(""), new GenerationRequest("job-2", "gpt-image-1", "fill it", null,
+        List.of(new InputImage("image/jpeg", new byte[] {(byte) 0xff, (byte) 0xd8}, 1, 1)),
+        new ImageOptions(null, null, null, "png", null, null, 0, null), new InputImage("image/png", mask, 1, 1)));
+    FakeUpstream.Received edit = fake.received.get(1);
+    assertEquals("auto", edit.form().get("size"));
+    assertEquals("png", edit.form().get("output_format"));
+    assertArrayEquals(mask, edit.files().get("mask").get(0).getBytes());
+  }
+
+  @Test
+  @DisplayName("announces the configured sizes, masks, transparency and WebP (made upstream)")
+  void capabilities() {
+    Capabilities caps = generator("sizes: [auto, 1024x1024]\n").capabilities();
+    assertEquals(List.of("auto", "1024x1024"), caps.sizes());
+    assertTrue(caps.supportsSize(1024, 1024));
+    assertFalse(caps.supportsSize(1536, 1024));
+    assertTrue(caps.mask());
+    assertTrue(caps.outputFormats().contains("webp"));
   }
 
   @Test
