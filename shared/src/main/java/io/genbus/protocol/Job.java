@@ -13,14 +13,34 @@ import java.util.Objects;
  * @param replyTo   the API verticle's events address, where {@link JobEvent}s go
  * @param createdAt epoch millis when the API took the request
  * @param images    the input images (those of the last user message), converted to JPEG; may be empty
+ * @param adoptionGraceMs 0 for a job that lives only as long as its request: a worker stops it as soon as its
+ *                  API node is unreachable. A durable job (recorded in the cluster, see docs/protocol.md "Durable
+ *                  jobs") keeps running that long after its API node stopped answering, waiting for another API
+ *                  node to adopt it ({@link JobMoved}); its final event is then acknowledged
  */
 public record Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt,
-                  List<InputImage> images) {
+                  List<InputImage> images, long adoptionGraceMs) {
+
+  /** A job that lives only as long as its request. */
+  public Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt,
+             List<InputImage> images) {
+    this(id, model, prompt, seed, replyTo, createdAt, images, 0);
+  }
+
   public Job {
     images = images == null ? List.of() : List.copyOf(images);
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(prompt, "prompt");
     Objects.requireNonNull(replyTo, "replyTo");
+  }
+
+  public boolean durable() {
+    return adoptionGraceMs > 0;
+  }
+
+  /** The same job with its events going to another API node's address (it was adopted). */
+  public Job withReplyTo(String newReplyTo) {
+    return new Job(id, model, prompt, seed, newReplyTo, createdAt, images, adoptionGraceMs);
   }
 }

@@ -15,7 +15,9 @@ final class TrackedJob {
 
   final Job job;
   final JobListener listener;
-  final long admittedAt = System.currentTimeMillis();
+  final long admittedAt;
+  /** Adopted jobs: events of the current attempt up to this number were stored by the previous owner. */
+  int skipUpTo;
   /** Place in its {@link ModelQueue}, set by the queue. */
   long ticket;
 
@@ -29,8 +31,13 @@ final class TrackedJob {
   private boolean output;
 
   TrackedJob(Job job, JobListener listener) {
+    this(job, listener, System.currentTimeMillis());
+  }
+
+  TrackedJob(Job job, JobListener listener, long admittedAt) {
     this.job = job;
     this.listener = listener;
+    this.admittedAt = admittedAt;
   }
 
   String id() {
