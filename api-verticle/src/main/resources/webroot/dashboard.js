@@ -73,6 +73,13 @@ function renderHistory(h) {
   }).join(""));
 }
 
+function renderDurable(list) {
+  rows("durable", (list.data || []).map((j) => `<tr data-durable="${esc(j.id)}"><td class="mono">${esc(j.id)}</td>
+    <td>${esc(j.model)}</td><td class="${j.status === "failed" || j.status === "cancelled" ? "err" : j.status === "succeeded" ? "done" : ""}">${esc(j.status)}</td>
+    <td class="num">${j.attempts}</td><td>${j.webhook ? (j.webhook.delivered ? "delivered" : j.webhook.attempts.length + " attempt(s)") : ""}</td>
+    <td>${new Date(j.created_at * 1000).toLocaleTimeString()}</td></tr>`).join(""));
+}
+
 // --- polling -----------------------------------------------------------------------------------------------------
 function authHeaders() {
   const key = localStorage.getItem("genbusKey");
@@ -113,8 +120,24 @@ async function refreshHistory() {
   }
 }
 
-$("keySave").onclick = () => { localStorage.setItem("genbusKey", $("keyInput").value); refresh(); refreshHistory(); };
+// The job list reads every record of the cluster: every 5 s is often enough for a page.
+async function refreshDurable() {
+  try {
+    const jobs = await get("/v1/jobs?limit=20");
+    if (jobs) {
+      renderDurable(jobs);
+    }
+  } catch (e) {
+    // the status poll reports an unreachable node
+  }
+}
+
+$("keySave").onclick = () => {
+  localStorage.setItem("genbusKey", $("keyInput").value); refresh(); refreshHistory(); refreshDurable();
+};
 refresh();
 refreshHistory();
+refreshDurable();
 setInterval(refresh, 1000);
 setInterval(refreshHistory, 10000);
+setInterval(refreshDurable, 5000);

@@ -1,6 +1,11 @@
 package io.genbus.api;
 
 import io.genbus.api.images.InputImageConverter;
+import io.genbus.api.durable.DurableJobs;
+import io.genbus.api.durable.JobRecorder;
+import io.genbus.api.durable.JobStore;
+import io.genbus.api.errors.ErrorResponses;
+import io.genbus.api.images.ImageStore;
 import io.genbus.api.jobs.JobDispatcher;
 import io.genbus.api.jobs.JobObserver;
 import io.genbus.api.jobs.Scheduler;
@@ -11,6 +16,7 @@ import io.genbus.api.observability.JobMetrics;
 import io.genbus.api.observability.LimitMetrics;
 import io.genbus.api.status.RecentJobs;
 import io.genbus.api.status.StatusHistory;
+import io.genbus.api.webhooks.WebhookSender;
 import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
@@ -32,6 +38,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ApiVerticle extends VerticleBase {
 
   private static final AtomicInteger ANY_PORT = new AtomicInteger();
+  /**
+   * How long a crashed member takes to be declared dead ({@code hazelcast.max.no.heartbeat.seconds} in
+   * cluster.xml): a durable job's worker waits this plus {@code workerLostSeconds} for an adopter.
+   */
+  static final int CLUSTER_FAILURE_DETECTION_SECONDS = 10;
 
   private final ApiConfig config;
   private final String nodeId;
@@ -69,10 +80,18 @@ public final class ApiVerticle extends VerticleBase {
     directory.onWorkersChanged(jobMetrics::workers);
     dispatcher = new JobDispatcher(vertx, Addresses.apiEvents(nodeId, UUID.randomUUID().toString()), config,
         directory, JobObserver.all(jobMetrics, recentJobs, history));
+    JobStore store = new JobStore(vertx, config.jobs().ttlSeconds() * 1000L, seal);
+    WebhookSender webhooks = new WebhookSender(vertx, config.webhooks());
+    ErrorResponses errors = new ErrorResponses(config.errorLanguage(), config.maxBodyBytes());
+    JobRecorder.Deps deps = new JobRecorder.Deps(nodeId, store,
+        new ImageStore(vertx, config.images().ttlSeconds() * 1000L, seal), errors, webhooks);
+    DurableJobs durable = new DurableJobs(vertx, context, membership, dispatcher, deps,
+        (CLUSTER_FAILURE_DETECTION_SECONDS + config.workerLostSeconds()) * 1000L);
     // Hazelcast calls back on its own thread: hop onto the scheduler's event loop.
     membership.onNodeLeft(node -> context.runOnContext(v -> {
       directory.nodeLeft(node);
       dispatcher.nodeLeft(node);
+      durable.nodeLeft(node);
     }));
     Scheduler scheduler = new Scheduler(context, dispatcher, directory);
     InputImageConverter converter = new InputImageConverter(config.images());
@@ -82,9 +101,10 @@ public final class ApiVerticle extends VerticleBase {
     new LimitMetrics(metrics).watch(limits, conversions);
     HttpVerticle.Shared shared = new HttpVerticle.Shared(config, nodeId, membership, metrics, seal, scheduler, recentJobs,
         history, listenPort(config.port()), config.ops().separate() ? listenPort(config.ops().port()) : null,
-        converter, limits, conversions);
+        converter, limits, conversions, durable, webhooks);
     history.start();
     return Future.all(directory.start(), dispatcher.start())
+        .compose(v -> durable.start())
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(shared, p -> port = p, p -> opsPort = p),
             new DeploymentOptions().setInstances(httpInstances)));
   }

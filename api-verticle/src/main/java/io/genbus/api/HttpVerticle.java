@@ -2,6 +2,10 @@ package io.genbus.api;
 
 import io.genbus.api.auth.ApiKeyAuth;
 import io.genbus.api.chat.ChatCompletionsHandler;
+import io.genbus.api.chat.ChatJobView;
+import io.genbus.api.chat.DurableRequests;
+import io.genbus.api.durable.DurableJobs;
+import io.genbus.api.durable.JobsHandler;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageOutput;
 import io.genbus.api.images.ImageStore;
@@ -20,6 +24,7 @@ import io.genbus.api.status.DashboardHandler;
 import io.genbus.api.status.RecentJobs;
 import io.genbus.api.status.StatusHistory;
 import io.genbus.api.status.StatusHandler;
+import io.genbus.api.webhooks.WebhookSender;
 import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
@@ -44,7 +49,8 @@ final class HttpVerticle extends VerticleBase {
   /** What every HTTP instance of a node uses. */
   record Shared(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
                 ClusterSeal seal, Scheduler scheduler, RecentJobs recentJobs, StatusHistory history, int port,
-                Integer opsPort, InputImageConverter converter, NodeLimits limits, ConversionGate conversions) {
+                Integer opsPort, InputImageConverter converter, NodeLimits limits, ConversionGate conversions,
+                DurableJobs durable, WebhookSender webhooks) {
   }
 
   private final Shared shared;
@@ -99,8 +105,12 @@ final class HttpVerticle extends VerticleBase {
         shared.history());
     ImageStore imageStore = new ImageStore(vertx, config.images().ttlSeconds() * 1000L, shared.seal());
     ImageOutput imageOutput = new ImageOutput(config.images().output(), imageStore, config.images().maxStoredBytes());
+    ChatJobView jobView = new ChatJobView(vertx, shared.durable().store(), imageOutput, errors,
+        config.keepAliveSeconds() * 1000L);
+    DurableRequests durableRequests = new DurableRequests(config, shared.durable(), jobView, shared.webhooks());
     ChatCompletionsHandler chat = new ChatCompletionsHandler(vertx, config, scheduler, errors, imageOutput,
-        shared.converter(), shared.limits(), shared.conversions());
+        shared.converter(), shared.limits(), shared.conversions(), durableRequests);
+    JobsHandler jobs = new JobsHandler(config, shared.durable(), durableRequests, chat, jobView);
     Router router = Router.router(vertx);
     router.route().handler(guard);
     router.route().handler(new RequestIds());
@@ -135,6 +145,14 @@ final class HttpVerticle extends VerticleBase {
     router.post("/v1/images/edits")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(images::editsJson);
+    router.post("/v1/jobs").handler(ticket);
+    router.post("/v1/jobs")
+        .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
+        .handler(jobs::create);
+    router.get("/v1/jobs").handler(jobs::list);
+    router.get("/v1/jobs/:id").handler(jobs::get);
+    router.get("/v1/jobs/:id/events").handler(jobs::events);
+    router.delete("/v1/jobs/:id").handler(jobs::cancel);
     router.get("/v1/models").handler(models::list);
     router.get("/v1/models/:model").handler(models::get);
     router.get("/v1/status").handler(status::handle);

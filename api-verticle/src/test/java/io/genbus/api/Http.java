@@ -141,6 +141,17 @@ final class Http {
     return send(builder(port, path, headers).GET().build());
   }
 
+  static Response delete(int port, String path, String... headers) {
+    return send(builder(port, path, headers).DELETE().build());
+  }
+
+  /** GETs an SSE endpoint and reads it to its end, line by line. */
+  static Stream events(int port, String path, String... headers) {
+    try (LiveStream stream = open(builder(port, path, headers).GET().build())) {
+      return stream.rest();
+    }
+  }
+
   static Response post(int port, String path, String body, String... headers) {
     return send(builder(port, path, headers).POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
@@ -168,8 +179,10 @@ final class Http {
 
   /** Posts to {@code path} and returns the SSE answer once its headers came. */
   static LiveStream openAt(int port, String path, String body, String... headers) {
-    HttpRequest request = builder(port, path, headers)
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    return open(builder(port, path, headers).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  private static LiveStream open(HttpRequest request) {
     long sentAt = System.nanoTime();
     try {
       HttpResponse<InputStream> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());

@@ -27,13 +27,16 @@ import java.util.List;
  * @param limits            what the node takes on at once, and the connection clocks
  * @param ops               where {@code /metrics} and {@code /health/*} are served
  * @param stream            how chat streams are cut ({@code maxChunkBytes})
+ * @param jobs              durable jobs: how long records are kept
+ * @param webhooks          webhooks of durable jobs: default URL, signing secret, retries
  */
 public record ApiConfig(Integer port, String host, List<String> keys, Integer keepAliveSeconds,
                         KeepAliveMode keepAliveMode, Long maxBodyBytes, ErrorLanguage errorLanguage,
                         Integer workerLostSeconds, QueueConfig queue, DispatchConfig dispatch,
                         FailoverConfig failover, Integer drainSeconds, ImagesConfig images,
                         String publicBaseUrl, Boolean allowAnonymous, Integer maxPromptChars,
-                        LimitsConfig limits, OpsConfig ops, StreamConfig stream) {
+                        LimitsConfig limits, OpsConfig ops, StreamConfig stream, JobsConfig jobs,
+                        WebhooksConfig webhooks) {
 
   static final String LOOPBACK = "127.0.0.1";
 
@@ -54,6 +57,8 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
     failover = failover == null ? FailoverConfig.defaults() : failover;
     drainSeconds = Checks.range("api.drainSeconds", drainSeconds, 30, 0, 3600);
     images = images == null ? ImagesConfig.defaults() : images;
+    jobs = jobs == null ? JobsConfig.defaults() : jobs;
+    webhooks = webhooks == null ? WebhooksConfig.defaults() : webhooks;
     publicBaseUrl = publicBaseUrl == null || publicBaseUrl.isBlank() ? null : publicBaseUrl.replaceAll("/+$", "");
     allowAnonymous = allowAnonymous != null && allowAnonymous;
     // 32,000 characters: pages of instructions, far beyond any image model's prompt, yet small beside the body limit.
@@ -80,12 +85,12 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
   /** All defaults. */
   public static ApiConfig defaults() {
     return new ApiConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null);
+        null, null, null, null, null, null);
   }
 
   public ApiConfig withPort(int newPort) {
     return new ApiConfig(newPort, host, keys, keepAliveSeconds, keepAliveMode, maxBodyBytes, errorLanguage,
         workerLostSeconds, queue, dispatch, failover, drainSeconds, images, publicBaseUrl, allowAnonymous, maxPromptChars,
-        limits, ops, stream);
+        limits, ops, stream, jobs, webhooks);
   }
 }

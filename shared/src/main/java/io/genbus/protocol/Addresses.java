@@ -12,6 +12,21 @@ public final class Addresses {
   /** Cluster-wide map: image file name ({@code <id>.<ext>}) → bytes, for the {@code url} output mode; entries have a TTL. */
   public static final String IMAGES_MAP = "genbus.images";
 
+  /**
+   * Cluster-wide map: job id → the job's record (durable jobs: asynchronous, or with an Idempotency-Key), as
+   * JSON; bounded in cluster.xml, entries expire after {@code api.jobs.ttlSeconds}.
+   */
+  public static final String JOBS_MAP = "genbus.jobs";
+
+  /** Cluster-wide map: job id → the API node that owns it, while it needs an owner (unfinished, or a webhook to deliver). */
+  public static final String JOB_OWNERS_MAP = "genbus.jobs.owners";
+
+  /** Cluster-wide map: job id → the {@link Job} message (prompt and input images) of an unfinished durable job. */
+  public static final String JOB_REQUESTS_MAP = "genbus.jobs.requests";
+
+  /** Cluster-wide map: {@code <caller id>:<Idempotency-Key>} → {@code <job id> <body hash>}. */
+  public static final String JOB_IDEMPOTENCY_MAP = "genbus.jobs.idempotency";
+
   /** Published by a worker whenever it joins or leaves, so API nodes refresh their model list at once. */
   public static final String WORKERS_CHANGED = "genbus.workers.changed";
 
@@ -34,6 +49,16 @@ public final class Addresses {
   /** The events address of one API verticle instance: job events stream back here. */
   public static String apiEvents(String nodeId, String instanceId) {
     return "genbus.api." + nodeId + "." + instanceId + ".events";
+  }
+
+  /** Control address of one API node: {@link CancelJob} for a durable job it owns (a DELETE that reached another node). */
+  public static String apiControl(String nodeId) {
+    return "genbus.api." + nodeId + ".control";
+  }
+
+  /** Published by a durable job's owner (a {@code Long}: the record's last event number) whenever its record changed. */
+  public static String jobChanged(String jobId) {
+    return "genbus.job." + jobId + ".changed";
   }
 
   /** Control address of one worker node: cancel and status requests. */

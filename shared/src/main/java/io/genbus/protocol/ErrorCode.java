@@ -71,6 +71,18 @@ public enum ErrorCode {
       "The worker running this job stopped answering", "执行任务的 Worker 已失去响应"),
   UNKNOWN_JOB(404, "invalid_request_error", false,
       "Unknown job: %s", "未知任务: %s"),
+  JOB_NOT_FOUND(404, "invalid_request_error", false,
+      "No such job: %s", "任务不存在: %s"),
+  JOB_CANCELLED(409, "invalid_request_error", false,
+      "The job was cancelled", "任务已取消"),
+  IDEMPOTENCY_KEY_REUSED(409, "invalid_request_error", false,
+      "This Idempotency-Key was already used with a different request body",
+      "此 Idempotency-Key 已用于另一个不同的请求体"),
+  JOB_OWNER_UNAVAILABLE(503, "api_error", true,
+      "The API node that owns this job is not reachable; retry in a few seconds",
+      "负责此任务的 API 节点暂不可达, 请几秒后重试"),
+  WEBHOOK_URL_REFUSED(400, "invalid_request_error", false,
+      "Webhook URL refused: %s", "Webhook URL 被拒绝: %s"),
   INTERNAL_ERROR(500, "api_error", false,
       "Internal error: %s", "内部错误: %s");
 

@@ -16,14 +16,30 @@ import java.util.Objects;
  * @param images    the input images (those of the last user message, or an edit's), converted to JPEG; may be empty
  * @param options   the Images API's parameters; null for a chat completions job (the backend's defaults apply)
  * @param mask      an edit's mask (PNG with alpha: transparent where the image should change), or null
+ * @param adoptionGraceMs 0 for a job that lives only as long as its request: a worker stops it as soon as its
+ *                  API node is unreachable. A durable job (recorded in the cluster, see docs/protocol.md "Durable
+ *                  jobs") keeps running that long after its API node stopped answering, waiting for another API
+ *                  node to adopt it ({@link JobMoved}); its final event is then acknowledged
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt,
-                  List<InputImage> images, ImageOptions options, InputImage mask) {
+                  List<InputImage> images, ImageOptions options, InputImage mask, long adoptionGraceMs) {
 
-  /** A chat completions job: no image parameters, no mask. */
+  /** A chat completions job that lives only as long as its request: no image parameters, no mask. */
   public Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt, List<InputImage> images) {
-    this(id, model, prompt, seed, replyTo, createdAt, images, null, null);
+    this(id, model, prompt, seed, replyTo, createdAt, images, null, null, 0);
+  }
+
+  /** An Images API job that lives only as long as its request. */
+  public Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt, List<InputImage> images,
+             ImageOptions options, InputImage mask) {
+    this(id, model, prompt, seed, replyTo, createdAt, images, options, mask, 0);
+  }
+
+  /** A durable chat completions job. */
+  public Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt,
+             List<InputImage> images, long adoptionGraceMs) {
+    this(id, model, prompt, seed, replyTo, createdAt, images, null, null, adoptionGraceMs);
   }
 
   public Job {
@@ -32,5 +48,14 @@ public record Job(String id, String model, String prompt, Long seed, String repl
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(prompt, "prompt");
     Objects.requireNonNull(replyTo, "replyTo");
+  }
+
+  public boolean durable() {
+    return adoptionGraceMs > 0;
+  }
+
+  /** The same job with its events going to another API node's address (it was adopted). */
+  public Job withReplyTo(String newReplyTo) {
+    return new Job(id, model, prompt, seed, newReplyTo, createdAt, images, options, mask, adoptionGraceMs);
   }
 }

@@ -23,7 +23,10 @@ public record JobEvent(
     /* IMAGE, PARTIAL_IMAGE, and DONE carrying the last piece: the image bytes (raw on the wire: the codec is binary). */
     byte[] data,
     /* ERROR: what went wrong. */
-    JobError error) {
+    JobError error,
+    /* Durable jobs: the event's number within the attempt (1, 2, …), so that events a worker sends again after
+       an adoption are recognised. Null for heartbeats and for jobs that are not durable. */
+    Integer seq) {
 
   public enum Type {
     /** The job's heartbeat: still running. */
@@ -44,44 +47,50 @@ public record JobEvent(
   }
 
   public static JobEvent progress(String jobId, String workerId, String stage) {
-    return new JobEvent(jobId, workerId, Type.PROGRESS, stage, null, null, null);
+    return new JobEvent(jobId, workerId, Type.PROGRESS, stage, null, null, null, null);
   }
 
   public static JobEvent text(String jobId, String workerId, String text) {
-    return new JobEvent(jobId, workerId, Type.TEXT, text, null, null, null);
+    return new JobEvent(jobId, workerId, Type.TEXT, text, null, null, null, null);
   }
 
   public static JobEvent image(String jobId, String workerId, String mimeType, byte[] bytes) {
-    return new JobEvent(jobId, workerId, Type.IMAGE, null, mimeType, bytes, null);
+    return new JobEvent(jobId, workerId, Type.IMAGE, null, mimeType, bytes, null, null);
   }
 
   public static JobEvent partialImage(String jobId, String workerId, String mimeType, byte[] bytes) {
-    return new JobEvent(jobId, workerId, Type.PARTIAL_IMAGE, null, mimeType, bytes, null);
+    return new JobEvent(jobId, workerId, Type.PARTIAL_IMAGE, null, mimeType, bytes, null, null);
   }
 
   public static JobEvent done(String jobId, String workerId) {
-    return new JobEvent(jobId, workerId, Type.DONE, null, null, null, null);
+    return new JobEvent(jobId, workerId, Type.DONE, null, null, null, null, null);
   }
 
   /** DONE with the last piece of text. */
   public static JobEvent doneWithText(String jobId, String workerId, String text) {
-    return new JobEvent(jobId, workerId, Type.DONE, text, null, null, null);
+    return new JobEvent(jobId, workerId, Type.DONE, text, null, null, null, null);
   }
 
   /** DONE with the last image. */
   public static JobEvent doneWithImage(String jobId, String workerId, String mimeType, byte[] bytes) {
-    return new JobEvent(jobId, workerId, Type.DONE, null, mimeType, bytes, null);
+    return new JobEvent(jobId, workerId, Type.DONE, null, mimeType, bytes, null, null);
   }
 
   public static JobEvent error(String jobId, String workerId, JobError error) {
-    return new JobEvent(jobId, workerId, Type.ERROR, null, null, null, error);
+    return new JobEvent(jobId, workerId, Type.ERROR, null, null, null, error, null);
+  }
+
+  /** This event numbered {@code n} within its attempt (durable jobs). */
+  public JobEvent withSeq(int n) {
+    return new JobEvent(jobId, workerId, type, text, mimeType, data, error, n);
   }
 
   /** Without the image bytes, which do not belong in a log line. */
   @Override
   public String toString() {
     return "JobEvent[" + jobId + ", " + workerId + ", " + type + (text == null ? "" : ", " + text)
-        + (data == null ? "" : ", " + mimeType + " " + data.length + " bytes") + (error == null ? "" : ", " + error) + "]";
+        + (data == null ? "" : ", " + mimeType + " " + data.length + " bytes") + (error == null ? "" : ", " + error)
+        + (seq == null ? "" : ", #" + seq) + "]";
   }
 
   public boolean terminal() {

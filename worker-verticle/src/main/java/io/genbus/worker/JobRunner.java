@@ -6,6 +6,7 @@ import io.genbus.protocol.Job;
 import io.genbus.protocol.JobAccepted;
 import io.genbus.protocol.JobError;
 import io.genbus.protocol.JobEvent;
+import io.genbus.protocol.JobMoved;
 import io.genbus.protocol.WorkerInfo;
 import io.genbus.protocol.WorkerLoad;
 import io.genbus.worker.GenerationResult.GeneratedImage;
@@ -17,6 +18,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * ({@link ErrorCode#WORKER_BUSY}): jobs wait on the API node, which picks another worker or waits for a
  * slot, never here. Streams every job's events back to the API verticle that owns it, enforces the job
  * time limit, and stops a job when it is cancelled or its API verticle no longer knows it.
+ *
+ * <p>A durable job ({@link Job#durable()}) outlives its API node: when the node stops answering, the job runs
+ * on and its events wait here for up to {@link Job#adoptionGraceMs()} until another API node adopts it
+ * ({@link #moved}); its events carry numbers and its final event is acknowledged, so nothing is lost or
+ * counted twice on the way (docs/protocol.md, "Durable jobs").
  *
  * <p>Confined to the worker verticle's event loop: no locks.
  */
@@ -44,6 +52,8 @@ public final class JobRunner {
   private final long jobTimeoutMs;
   private final Runnable onLoadChange;
   private final Map<String, RunningJob> jobs = new HashMap<>();
+  /** Durable jobs that finished here but whose final event no API node has acknowledged yet (they hold no slot). */
+  private final Map<String, RunningJob> parked = new HashMap<>();
   private final DeliveryOptions heartbeatDelivery = new DeliveryOptions().setSendTimeout(HEARTBEAT_TIMEOUT_MS);
   private boolean draining;
   private Promise<Void> idle;
@@ -154,6 +164,12 @@ public final class JobRunner {
   /** Stops a job; false if this runner does not have it. Its slot comes back when the generator gives up. */
   public boolean cancel(String jobId, String reason) {
     RunningJob rj = jobs.get(jobId);
+    RunningJob done = parked.remove(jobId);
+    if (done != null) {
+      done.finalEvent = null; // finished already: its final event is no longer wanted
+      stopWaiting(done);
+      return true;
+    }
     if (rj == null || rj.ended) {
       return false;
     }
@@ -161,6 +177,25 @@ public final class JobRunner {
     rj.ended = true;
     counters.cancelled.incrementAndGet();
     rj.cancellation.cancel();
+    return true;
+  }
+
+  /**
+   * A durable job was adopted by another API node: its events go to {@code replyTo} from now on, and those the
+   * old owner did not acknowledge are sent again. False if this runner does not have the job.
+   */
+  public boolean moved(String jobId, String replyTo) {
+    RunningJob rj = jobs.containsKey(jobId) ? jobs.get(jobId) : parked.get(jobId);
+    if (rj == null || (rj.ended && rj.finalEvent == null)) {
+      return false;
+    }
+    LOG.info("job {} adopted: its events go to {} now", jobId, replyTo);
+    rj.replyTo = replyTo;
+    stopWaiting(rj);
+    rj.unacked.forEach(event -> vertx.eventBus().send(replyTo, event));
+    if (rj.finalEvent != null) {
+      requestFinal(rj);
+    }
     return true;
   }
 
@@ -210,6 +245,7 @@ public final class JobRunner {
     vertx.cancelTimer(rj.timeoutTimer);
     jobs.remove(rj.job.id());
     counters.ended();
+    boolean wasEnded = rj.ended;
     if (!rj.ended) {
       rj.ended = true;
       if (result.succeeded()) {
@@ -219,6 +255,11 @@ public final class JobRunner {
         counters.failed.incrementAndGet();
         send(rj, JobEvent.error(rj.job.id(), info.workerId(), toJobError(rj.job, result.cause())));
       }
+    }
+    if (rj.finalEvent != null) {
+      parked.put(rj.job.id(), rj); // until an API node acknowledges it (durable jobs)
+    } else if (wasEnded) {
+      stopWaiting(rj);
     }
     if (jobs.size() == info.concurrency() - 1) {
       onLoadChange.run(); // was full, has a free slot again
@@ -263,7 +304,11 @@ public final class JobRunner {
    * connection gone) is noticed: a job still streaming stops, a last event is logged.
    */
   private void send(RunningJob rj, JobEvent event) {
-    vertx.eventBus().<JobEvent>sender(rj.job.replyTo()).write(event).onFailure(err -> {
+    if (rj.job.durable()) {
+      sendDurable(rj, event.withSeq(++rj.seq));
+      return;
+    }
+    vertx.eventBus().<JobEvent>sender(rj.replyTo).write(event).onFailure(err -> {
       if (event.terminal()) {
         LOG.warn("job {}: final event not delivered ({})", rj.job.id(), err.toString());
       } else {
@@ -273,12 +318,96 @@ public final class JobRunner {
   }
 
   /**
+   * A durable job's event: content is kept until the final event is acknowledged (the owner acknowledges it
+   * only once everything before it is stored), so an adopter can be sent all of it again; a failure to write
+   * means the owner may be gone: the job waits for adoption instead of stopping.
+   */
+  private void sendDurable(RunningJob rj, JobEvent event) {
+    if (event.terminal()) {
+      rj.finalEvent = event;
+      requestFinal(rj);
+      return;
+    }
+    rj.unacked.add(event);
+    vertx.eventBus().<JobEvent>sender(rj.replyTo).write(event).onFailure(err -> awaitAdoption(rj, err));
+  }
+
+  private void requestFinal(RunningJob rj) {
+    JobEvent event = rj.finalEvent;
+    String to = rj.replyTo;
+    vertx.eventBus().request(to, event, heartbeatDelivery)
+        .onSuccess(reply -> settled(rj, event))
+        .onFailure(err -> {
+          if (rj.finalEvent != event || !to.equals(rj.replyTo)) {
+            return; // sent again to an adopter meanwhile
+          }
+          if (err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+            LOG.info("job {}: its API node no longer follows it ({}); final event dropped", rj.job.id(), re.getMessage());
+            settled(rj, event);
+          } else {
+            awaitAdoption(rj, err);
+          }
+        });
+  }
+
+  /** The owner stored the job's final event: nothing of it is kept here any more. */
+  private void settled(RunningJob rj, JobEvent event) {
+    if (rj.finalEvent == event) {
+      rj.finalEvent = null;
+      rj.unacked.clear();
+      parked.remove(rj.job.id());
+      stopWaiting(rj);
+    }
+  }
+
+  /**
+   * The owner of a durable job did not answer: it may have died. The job goes on (a generation that is paid for
+   * is not thrown away) and waits up to its adoption grace for {@link JobMoved}; then it is stopped and dropped.
+   */
+  private void awaitAdoption(RunningJob rj, Throwable err) {
+    if (rj.graceTimer >= 0) {
+      return;
+    }
+    LOG.warn("job {}: its API node did not answer ({}); waiting up to {} ms for another to adopt it", rj.job.id(),
+        err instanceof ReplyException re ? re.failureType() : err.toString(), rj.job.adoptionGraceMs());
+    rj.graceTimer = vertx.setTimer(rj.job.adoptionGraceMs(), id -> {
+      rj.graceTimer = -1;
+      LOG.warn("job {}: no API node adopted it within {} ms; dropped", rj.job.id(), rj.job.adoptionGraceMs());
+      rj.finalEvent = null;
+      rj.unacked.clear();
+      parked.remove(rj.job.id());
+      cancel(rj.job.id(), "no API node adopted it");
+    });
+  }
+
+  private void stopWaiting(RunningJob rj) {
+    if (rj.graceTimer >= 0) {
+      vertx.cancelTimer(rj.graceTimer);
+      rj.graceTimer = -1;
+    }
+  }
+
+  /**
    * The job's heartbeat, the one acknowledged event: no handler, {@code unknown_job} or no answer means
    * nobody waits for the job any more, so it is stopped and its slot freed.
    */
   private void beat(RunningJob rj) {
     JobEvent progress = JobEvent.progress(rj.job.id(), info.workerId(), "running");
-    vertx.eventBus().request(rj.job.replyTo(), progress, heartbeatDelivery).onFailure(err -> {
+    String to = rj.replyTo;
+    vertx.eventBus().request(to, progress, heartbeatDelivery).onComplete(ar -> {
+      if (ar.succeeded()) {
+        stopWaiting(rj); // its owner answers (again)
+        return;
+      }
+      Throwable err = ar.cause();
+      if (!to.equals(rj.replyTo)) {
+        return; // adopted meanwhile
+      }
+      boolean refused = err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE;
+      if (rj.job.durable() && !refused) {
+        awaitAdoption(rj, err);
+        return;
+      }
       String why = err instanceof ReplyException re ? re.failureType() + ": " + re.getMessage() : err.toString();
       cancel(rj.job.id(), "its API verticle did not take a heartbeat (" + why + ")");
     });
@@ -287,13 +416,21 @@ public final class JobRunner {
   private static final class RunningJob {
     final Job job;
     final Cancellation cancellation = new Cancellation();
+    /** Where its events go: the job's API node, or the one that adopted it. */
+    String replyTo;
     long timeoutTimer = -1;
     boolean ended;
     /** The partial images sent so far: the result waits for them, so they arrive first. */
     Future<Void> partials = Future.succeededFuture();
+    /** Durable jobs: events numbered so far, content not yet covered by an acknowledged final event, that event. */
+    int seq;
+    final List<JobEvent> unacked = new ArrayList<>();
+    JobEvent finalEvent;
+    long graceTimer = -1;
 
     RunningJob(Job job) {
       this.job = job;
+      this.replyTo = job.replyTo();
     }
   }
 }

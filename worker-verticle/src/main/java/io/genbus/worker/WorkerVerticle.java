@@ -7,6 +7,7 @@ import io.genbus.config.WorkerConfig;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.CancelJob;
 import io.genbus.protocol.Job;
+import io.genbus.protocol.JobMoved;
 import io.genbus.protocol.StatusRequest;
 import io.genbus.protocol.WorkerInfo;
 import io.genbus.protocol.WorkerStats;
@@ -172,6 +173,8 @@ public final class WorkerVerticle extends VerticleBase {
     if (body instanceof CancelJob cancel) {
       boolean found = runners.stream().anyMatch(r -> r.cancel(cancel.jobId(), cancel.reason()));
       message.reply(found);
+    } else if (body instanceof JobMoved moved) {
+      message.reply(runners.stream().anyMatch(r -> r.moved(moved.jobId(), moved.replyTo())));
     } else if (body instanceof StatusRequest) {
       message.reply(stats());
     } else {

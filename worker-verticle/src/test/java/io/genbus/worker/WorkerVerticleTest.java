@@ -18,6 +18,7 @@ import io.genbus.protocol.InputImage;
 import io.genbus.protocol.Job;
 import io.genbus.protocol.JobAccepted;
 import io.genbus.protocol.JobEvent;
+import io.genbus.protocol.JobMoved;
 import io.genbus.protocol.RecordCodec;
 import io.genbus.protocol.StatusRequest;
 import io.genbus.protocol.WorkerLoad;
@@ -153,7 +154,77 @@ class WorkerVerticleTest {
   }
 
   private WorkerStats stats() throws Exception {
-    return await(vertx.eventBus().<WorkerStats>request(Addresses.workerControl(NODE), new StatusRequest())).body();
+    return stats(NODE);
+  }
+
+  private WorkerStats stats(String node) throws Exception {
+    return await(vertx.eventBus().<WorkerStats>request(Addresses.workerControl(node), new StatusRequest())).body();
+  }
+
+  @Test
+  @DisplayName("a durable job whose API node is gone runs on and waits; JobMoved sends its result to the adopter, once")
+  void durableJobAdopted() throws Exception {
+    // owned by an API node that is gone (no handler at replyTo): the job is not stopped
+    Job job = new Job("durable-1", "fast", "a cat", 1L, "test.gone." + UUID.randomUUID(), System.currentTimeMillis(),
+        List.of(), 10_000);
+    await(vertx.eventBus().request(Addresses.model("fast", workerOf("fast")), job));
+    waitUntil(() -> stats().completed() == 1); // finished while nobody owned it
+    assertEquals(0, stats().running(), "a finished job holds no slot while it waits");
+    assertEquals(0, stats().cancelled());
+
+    String adopter = "test.adopter." + UUID.randomUUID();
+    BlockingQueue<JobEvent> adopted = new LinkedBlockingQueue<>();
+    await(vertx.eventBus().<JobEvent>consumer(adopter, msg -> {
+      adopted.add(msg.body());
+      msg.reply(null); // the final event is acknowledged once stored
+    }).completion());
+    assertEquals(true, await(vertx.eventBus().request(Addresses.workerControl(NODE),
+        new JobMoved("durable-1", adopter))).body());
+    JobEvent done = adopted.poll(10, TimeUnit.SECONDS);
+    assertNotNull(done);
+    assertEquals(JobEvent.Type.DONE, done.type());
+    assertEquals(1, done.seq());
+    assertNotNull(done.data(), "the image rides on DONE");
+    // acknowledged: nothing of it is left to move
+    waitUntil(() -> !(Boolean) await(vertx.eventBus().request(Addresses.workerControl(NODE),
+        new JobMoved("durable-1", adopter))).body());
+    assertEquals(0, stats().cancelled());
+  }
+
+  @Test
+  @DisplayName("a durable job nobody adopts within its grace is stopped")
+  void durableJobNotAdopted() throws Exception {
+    // a backend that runs until it is cancelled: only the end of the grace can stop it
+    Generator endless = (request, cancellation) -> {
+      Promise<GenerationResult> result = Promise.promise();
+      cancellation.onCancel(() -> result.tryFail(GenerationException.cancelled()));
+      return result.future();
+    };
+    WorkerConfig config = new ConfigLoader(Map.of()).workerFromText("""
+        heartbeatSeconds: 1
+        backends:
+          - {type: local, models: [endless], concurrency: 1}
+        """);
+    await(vertx.deployVerticle(Workers.alone(config, "endless-node", (v, backend) -> endless)));
+    Job job = new Job("durable-2", "endless", "a cat", 1L, "test.gone." + UUID.randomUUID(), System.currentTimeMillis(),
+        List.of(), 500);
+    await(vertx.eventBus().request(Addresses.model("endless", "endless-node/0"), job));
+    waitUntil(() -> stats("endless-node").cancelled() == 1);
+    assertEquals(0, stats("endless-node").running());
+  }
+
+  /** Polls {@code condition} until it holds (at most 15 s): for what a worker does by itself. */
+  private static void waitUntil(Check condition) throws Exception {
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (!condition.holds()) {
+      assertTrue(System.currentTimeMillis() < deadline, "not within 15 s");
+      Thread.sleep(20);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Check {
+    boolean holds() throws Exception;
   }
 
   private boolean cancel(String jobId) throws Exception {

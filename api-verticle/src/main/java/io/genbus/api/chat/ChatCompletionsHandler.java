@@ -1,5 +1,6 @@
 package io.genbus.api.chat;
 
+import io.genbus.api.errors.ApiException;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageOutput;
 import io.genbus.api.images.InputImageConverter;
@@ -29,6 +30,10 @@ import java.util.List;
  * <p>Every request is counted against the node's {@link NodeLimits} from before its body is read
  * ({@link RequestTicket}) until its response ends, holding first twice its body (the bytes and the parsed text),
  * then its body, prompt and converted images; its images wait for a {@link ConversionGate} slot.
+ * <p>A request with {@code Prefer: respond-async} or an {@code Idempotency-Key} makes a durable job
+ * ({@link DurableJobs}): answered at once with 202 and the job, or followed from its record — so a retry with
+ * the same key re-attaches to it, and a client that disconnects does not cancel it. Other requests are
+ * followed in memory only, as the fast path (their jobs are not recorded).
  */
 public final class ChatCompletionsHandler implements Handler<RoutingContext> {
 
@@ -42,10 +47,11 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
   private final ImageOutput imageOutput;
   private final NodeLimits limits;
   private final ConversionGate conversions;
+  private final DurableRequests durable;
 
   public ChatCompletionsHandler(Vertx vertx, ApiConfig config, Scheduler scheduler, ErrorResponses errors,
                                 ImageOutput imageOutput, InputImageConverter converter, NodeLimits limits,
-                                ConversionGate conversions) {
+                                ConversionGate conversions, DurableRequests durable) {
     this.vertx = vertx;
     this.config = config;
     this.scheduler = scheduler;
@@ -54,13 +60,39 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
     this.imageOutput = imageOutput;
     this.limits = limits;
     this.conversions = conversions;
+    this.durable = durable;
   }
 
   @Override
   public void handle(RoutingContext ctx) {
-    parse(ctx.body().buffer())
-        .compose(request -> admit(ctx, request))
+    Buffer body = ctx.body().buffer();
+    boolean async = DurableRequests.prefersAsync(ctx);
+    String idempotencyKey;
+    try {
+      idempotencyKey = DurableRequests.idempotencyKey(ctx);
+    } catch (ApiException e) {
+      ctx.fail(e);
+      return;
+    }
+    parse(body)
+        .compose(request -> async || idempotencyKey != null
+            ? durable.chat(ctx, request, DurableRequests.hash(DurableRequests.CHAT_ENDPOINT, body), async, this::newDurable)
+            : admit(ctx, request))
         .onFailure(ctx::fail);
+  }
+
+  /** Admits a durable chat job's request and converts its images: the parts of a job that need this node. */
+  public Future<NewJobParts> newDurable(ChatRequest request) {
+    return scheduler.admit(request.model(), false) // a durable job waits as long as it takes, like a stream
+        .compose(v -> request.images().isEmpty()
+            ? Future.succeededFuture(List.<InputImage>of())
+            : conversions.run(() -> true, // a durable job does not depend on its connection
+                () -> vertx.executeBlocking(() -> converter.convert(request.images()), false)))
+        .map(images -> new NewJobParts(request, images));
+  }
+
+  /** A checked request and its converted images. */
+  public record NewJobParts(ChatRequest request, List<InputImage> images) {
   }
 
   /**
@@ -119,7 +151,7 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
     long now = System.currentTimeMillis();
     Job job = new Job(jobId, request.model(), request.prompt(), request.seed(), scheduler.eventsAddress(), now, images);
     ChatChunks chunks = new ChatChunks("chatcmpl-" + jobId, now / 1000, request.model());
-    String baseUrl = config.publicBaseUrl() != null ? config.publicBaseUrl() : "http://" + ctx.request().authority();
+    String baseUrl = DurableRequests.baseUrl(ctx, config);
     Runnable cancel = () -> scheduler.cancel(jobId, "client disconnected");
     response.closeHandler(v -> cancel.run());
     if (!request.stream()) {

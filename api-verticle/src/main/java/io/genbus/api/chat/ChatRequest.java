@@ -12,6 +12,8 @@ import java.util.List;
  * @param stream whether the client wants SSE
  * @param seed   optional seed for reproducible images
  * @param images the image parts of the last user message, not yet checked or decoded
+ * @param webhook genbus's own {@code webhook.url}: called when a durable job ends; null for none
  */
-public record ChatRequest(String model, String prompt, boolean stream, Long seed, List<ImagePart> images) {
+public record ChatRequest(String model, String prompt, boolean stream, Long seed, List<ImagePart> images,
+                          String webhook) {
 }

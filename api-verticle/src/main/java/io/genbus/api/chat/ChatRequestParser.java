@@ -38,7 +38,11 @@ public final class ChatRequestParser {
    * @param maxPromptChars the longest prompt accepted ({@code api.maxPromptChars})
    */
   public static ChatRequest parse(Buffer body, int maxImages, int maxPromptChars) {
-    JsonObject json = object(body);
+    return parse(object(body), maxImages, maxPromptChars);
+  }
+
+  /** The same, for a body already decoded (the {@code body} of {@code POST /v1/jobs}). */
+  public static ChatRequest parse(JsonObject json, int maxImages, int maxPromptChars) {
     String model = requiredString(json, "model");
     boolean stream = optionalBoolean(json, "stream");
     Long seed = optionalInteger(json, "seed");
@@ -46,7 +50,23 @@ public final class ChatRequestParser {
     int last = lastUserMessage(messages);
     List<ImagePart> images = images(messages.getJsonObject(last), last, maxImages);
     String prompt = prompt(messages.getJsonObject(last), last, !images.isEmpty(), maxPromptChars);
-    return new ChatRequest(model, prompt, stream, seed, images);
+    return new ChatRequest(model, prompt, stream, seed, images, webhook(json, "webhook"));
+  }
+
+  /** {@code webhook: {"url": "https://…"}} (optional): an http(s) URL of at most 2048 characters. */
+  public static String webhook(JsonObject json, String key) {
+    Object value = json.getValue(key);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonObject webhook)) {
+      throw new ApiException(ErrorCode.INVALID_TYPE, key, key, "an object {\"url\": …}");
+    }
+    Object url = webhook.getValue("url");
+    if (!(url instanceof String s) || !(s.startsWith("https://") || s.startsWith("http://")) || s.length() > 2048) {
+      throw new ApiException(ErrorCode.INVALID_VALUE, key + ".url", key + ".url", "an http(s) URL of at most 2048 characters");
+    }
+    return s;
   }
 
   /** The body as a JSON object, within the value bound; also the Images API's. */

@@ -49,6 +49,17 @@ public final class ImageOutput {
     return Future.succeededFuture();
   }
 
+  /** An image a durable job stored under {@code name}: a link to it, or its bytes read back for the data URL. */
+  public Future<String> renderStored(String name, String mimeType, String baseUrl) {
+    if (mode == ImageOutputMode.URL) {
+      return Future.succeededFuture(markdown(baseUrl + "/v1/images/" + name));
+    }
+    return store.get(name).compose(bytes -> bytes == null
+        ? Future.failedFuture("image " + name + " expired")
+        : Future.succeededFuture(mode == ImageOutputMode.DATAURL ? dataUrl(mimeType, bytes.getBytes())
+            : markdown(dataUrl(mimeType, bytes.getBytes()))));
+  }
+
   /** Base64 once, here at the edge: the bytes travel raw from the worker. */
   private static String dataUrl(String mimeType, byte[] bytes) {
     return "data:" + mimeType + ";base64," + Base64.getEncoder().encodeToString(bytes);

@@ -36,12 +36,17 @@ public final class ImageStore {
 
   /** Stores the image; the future holds its file name ({@code <id>.<ext>}). */
   public Future<String> put(String mimeType, byte[] bytes) {
+    return put(mimeType, bytes, ttlMs);
+  }
+
+  /** Stores the image for {@code ttl} ms (a durable job's images live as long as its record). */
+  public Future<String> put(String mimeType, byte[] bytes, long ttl) {
     byte[] id = new byte[16];
     RANDOM.nextBytes(id);
     String name = HexFormat.of().formatHex(id) + "." + EXTENSIONS.getOrDefault(mimeType, "bin");
     String key = seal.mapKey(Addresses.IMAGES_MAP, name);
     return vertx.executeBlocking(() -> seal.seal(Addresses.IMAGES_MAP, key, bytes), false)
-        .compose(sealed -> map().compose(m -> m.put(key, sealed, ttlMs)))
+        .compose(sealed -> map().compose(m -> m.put(key, sealed, ttl)))
         .map(v -> name);
   }
 

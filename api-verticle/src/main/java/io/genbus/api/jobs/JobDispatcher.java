@@ -74,11 +74,16 @@ public final class JobDispatcher {
     return vertx.eventBus().<JobEvent>consumer(eventsAddress, this::onEvent).completion();
   }
 
-  /** Ends every job still here (the node is stopping). */
+  /**
+   * Ends every job still here (the node is stopping), except durable ones: they are left as they are, running
+   * on their workers or waiting in their records, for another API node to adopt once this one has left.
+   */
   public void stop() {
     vertx.cancelTimer(watchdog);
     for (TrackedJob t : List.copyOf(jobs.values())) {
-      end(t, ErrorCode.SHUTTING_DOWN, ErrorCode.SHUTTING_DOWN.message(language));
+      if (!t.job.durable()) {
+        end(t, ErrorCode.SHUTTING_DOWN, ErrorCode.SHUTTING_DOWN.message(language));
+      }
     }
   }
 
@@ -110,6 +115,53 @@ public final class JobDispatcher {
     queue(job.model()).addLast(t);
     modelLastServed.putIfAbsent(job.model(), System.currentTimeMillis());
     pump(job.model());
+  }
+
+  /**
+   * Takes over jobs another API node owned (it left the cluster), oldest first: each joins the back of its
+   * model's line in that order, keeping its original admission time (for {@code queue.maxWaitSeconds}).
+   */
+  public void adoptQueued(Job job, JobListener listener) {
+    TrackedJob t = new TrackedJob(job, listener, job.createdAt());
+    jobs.put(job.id(), t);
+    queue(job.model()).addLast(t);
+    modelLastServed.putIfAbsent(job.model(), System.currentTimeMillis());
+    pump(job.model());
+  }
+
+  /**
+   * Takes over a job that runs on {@code workerId} (its owner left the cluster): followed as running there,
+   * its slot counted; events numbered up to {@code skipUpTo} were already stored and are ignored if the worker
+   * sends them again. False if the worker is not known here (then adopt it as queued).
+   */
+  public boolean adoptRunning(Job job, JobListener listener, String workerId, int skipUpTo) {
+    WorkerBackend worker = directory.adopt(workerId);
+    if (worker == null) {
+      return false;
+    }
+    TrackedJob t = new TrackedJob(job, listener, job.createdAt());
+    long now = System.currentTimeMillis();
+    t.sentTo(worker, now);
+    t.accepted(now);
+    t.skipUpTo = skipUpTo;
+    if (skipUpTo > 0) {
+      t.producedOutput();
+    }
+    jobs.put(job.id(), t);
+    return true;
+  }
+
+  /** An adopted job's worker does not have it (any more): it is lost there. */
+  public void adoptionRefused(String jobId) {
+    TrackedJob t = jobs.get(jobId);
+    if (t != null && !t.queued()) {
+      failover(t, ErrorCode.WORKER_LOST, ErrorCode.WORKER_LOST.message(language));
+    }
+  }
+
+  /** Whether this node follows the job now. */
+  public boolean has(String jobId) {
+    return jobs.containsKey(jobId);
   }
 
   /** The client went away: the job leaves its line, or its worker is told to stop. */
@@ -203,6 +255,7 @@ public final class JobDispatcher {
       return;
     }
     t.accepted(System.currentTimeMillis());
+    t.listener.onAccepted(worker, accepted.controlAddress());
   }
 
   private void onRefused(TrackedJob t, String worker, Throwable err) {
@@ -234,8 +287,18 @@ public final class JobDispatcher {
       message.fail(ErrorCode.UNKNOWN_JOB.status(), ErrorCode.UNKNOWN_JOB.code());
       return;
     }
-    message.reply(null);
     t.heard(System.currentTimeMillis());
+    if (event.seq() != null && event.seq() <= t.skipUpTo) {
+      // sent again to this adopter, but its previous owner stored it already
+      event = event.type() == JobEvent.Type.DONE ? JobEvent.done(event.jobId(), event.workerId()) : null;
+      if (event == null) {
+        message.reply(null);
+        return;
+      }
+    }
+    if (!event.terminal()) {
+      message.reply(null);
+    }
     switch (event.type()) {
       case PROGRESS -> { }
       case TEXT -> {
@@ -256,19 +319,33 @@ public final class JobDispatcher {
         queue(t.model()).recordRun(t.ranMs(System.currentTimeMillis()));
         close(t, "done", null);
         t.listener.onDone();
+        acknowledgeWhenStored(message, t);
       }
       case ERROR -> {
         ErrorCode code = ErrorCode.fromCode(event.error().code());
         observer.attemptFailed(t.model(), code.code());
         String text = code == ErrorCode.GENERATION_FAILED
             ? code.message(language, event.error().message()) : event.error().message();
-        if (event.error().retryable()) {
+        if (event.error().retryable() && t.canFailOver(config.failover().maxRetries())) {
+          message.reply(null);
           failover(t, code, text);
         } else {
           end(t, code, text);
+          acknowledgeWhenStored(message, t);
         }
       }
     }
+  }
+
+  /** A final event is acknowledged once the job's listener has it stored (at once, unless the job is durable). */
+  private static void acknowledgeWhenStored(Message<JobEvent> message, TrackedJob t) {
+    t.listener.stored().onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(null);
+      } else {
+        message.fail(ErrorCode.INTERNAL_ERROR.status(), "not stored: " + ar.cause().getMessage());
+      }
+    });
   }
 
   /**

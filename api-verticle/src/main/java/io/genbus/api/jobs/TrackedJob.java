@@ -15,9 +15,11 @@ final class TrackedJob {
 
   final Job job;
   final JobListener listener;
-  final long admittedAt = System.currentTimeMillis();
+  final long admittedAt;
   /** When a live worker last could run it (its image parameters may need one that has left). */
-  long servableAt = admittedAt;
+  long servableAt;
+  /** Adopted jobs: events of the current attempt up to this number were stored by the previous owner. */
+  int skipUpTo;
   /** Place in its {@link ModelQueue}, set by the queue. */
   long ticket;
 
@@ -31,8 +33,14 @@ final class TrackedJob {
   private boolean output;
 
   TrackedJob(Job job, JobListener listener) {
+    this(job, listener, System.currentTimeMillis());
+  }
+
+  TrackedJob(Job job, JobListener listener, long admittedAt) {
     this.job = job;
     this.listener = listener;
+    this.admittedAt = admittedAt;
+    this.servableAt = admittedAt;
   }
 
   String id() {

@@ -166,6 +166,16 @@ public final class WorkerDirectory {
     }
   }
 
+  /** A job of another API node runs on {@code workerId} and is this node's now: its slot counts as busy. Null if unknown. */
+  public WorkerBackend adopt(String workerId) {
+    WorkerBackend w = workers.get(workerId);
+    if (w != null) {
+      w.reserve(System.nanoTime());
+      w.accepted();
+    }
+    return w;
+  }
+
   /** A job this node sent got no acceptance (lost, or left before one came). */
   public void unreserve(String workerId) {
     WorkerBackend w = workers.get(workerId);

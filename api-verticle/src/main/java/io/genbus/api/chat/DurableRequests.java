@@ -1,0 +1,166 @@
+package io.genbus.api.chat;
+
+import io.genbus.api.jobs.JobIds;
+import io.genbus.api.auth.ApiKeyAuth;
+import io.genbus.api.chat.ChatCompletionsHandler.NewJobParts;
+import io.genbus.api.durable.DurableJobs;
+import io.genbus.api.durable.DurableJobs.Created;
+import io.genbus.api.durable.DurableJobs.NewJob;
+import io.genbus.api.durable.JobRecord;
+import io.genbus.api.errors.ApiException;
+import io.genbus.api.observability.RequestIds;
+import io.genbus.api.webhooks.WebhookSender;
+import io.genbus.config.ApiConfig;
+import io.genbus.protocol.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Chat requests that make durable jobs ({@code Prefer: respond-async}, {@code Idempotency-Key}, and
+ * {@code POST /v1/jobs}): finds the job an idempotency key already made, or creates one; then answers 202
+ * with the job, or follows the job's record like the synchronous answer it stands for (so a retry re-attaches).
+ */
+public final class DurableRequests {
+
+  public static final String CHAT_ENDPOINT = "/v1/chat/completions";
+  private static final Pattern KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
+
+  private final ApiConfig config;
+  private final DurableJobs jobs;
+  private final ChatJobView view;
+  private final WebhookSender webhooks;
+
+  public DurableRequests(ApiConfig config, DurableJobs jobs, ChatJobView view, WebhookSender webhooks) {
+    this.config = config;
+    this.jobs = jobs;
+    this.view = view;
+    this.webhooks = webhooks;
+  }
+
+  /** RFC 7240: {@code Prefer: respond-async} (among other preferences). */
+  public static boolean prefersAsync(RoutingContext ctx) {
+    for (String prefer : ctx.request().headers().getAll("Prefer")) {
+      for (String token : prefer.split("[,;]")) {
+        if (token.trim().toLowerCase(Locale.ROOT).equals("respond-async")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The request's {@code Idempotency-Key}, or null; 1–255 visible ASCII characters. */
+  public static String idempotencyKey(RoutingContext ctx) {
+    String key = ctx.request().getHeader("Idempotency-Key");
+    if (key == null) {
+      return null;
+    }
+    if (!KEY.matcher(key).matches()) {
+      throw new ApiException(ErrorCode.INVALID_VALUE, "Idempotency-Key", "Idempotency-Key",
+          "1 to 255 visible ASCII characters");
+    }
+    return key;
+  }
+
+  /** {@code Last-Event-ID} as a number, or null when absent or not one. */
+  public static Long lastEventId(RoutingContext ctx) {
+    String id = ctx.request().getHeader("Last-Event-ID");
+    try {
+      return id == null ? null : Long.parseLong(id.trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** What an idempotency key is compared on: the endpoint and the body. */
+  public static String hash(String endpoint, Buffer body) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(endpoint.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) '\n');
+      sha.update(body == null ? new byte[0] : body.getBytes());
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Where this API is reached from outside: {@code api.publicBaseUrl}, else the request's Host. */
+  public static String baseUrl(RoutingContext ctx, ApiConfig config) {
+    return config.publicBaseUrl() != null ? config.publicBaseUrl() : "http://" + ctx.request().authority();
+  }
+
+  /**
+   * The durable job of a chat request: the one its Idempotency-Key made (the same body, else 409), or a new one
+   * ({@code prepare} admits the request and converts its images first). Then answers.
+   */
+  public Future<Void> chat(RoutingContext ctx, ChatRequest request, String bodyHash, boolean async,
+                           Function<ChatRequest, Future<NewJobParts>> prepare) {
+    String caller = ApiKeyAuth.callerOf(ctx);
+    String key = idempotencyKey(ctx);
+    Future<JobRecord> earlier = key == null ? Future.succeededFuture() : jobs.store().claimed(caller, key)
+        .compose(claim -> {
+          if (claim == null) {
+            return Future.succeededFuture();
+          }
+          if (!claim.bodyHash().equals(bodyHash)) {
+            return Future.failedFuture(new ApiException(ErrorCode.IDEMPOTENCY_KEY_REUSED, "Idempotency-Key"));
+          }
+          // the caller's own job only (the key is per caller; a forged entry must not hand out another's)
+          return jobs.store().record(claim.jobId()).map(r -> r != null && r.caller().equals(caller) ? r : null);
+        });
+    return earlier
+        .compose(found -> found != null ? Future.succeededFuture(new Created(found, false))
+            : webhookUrl(request).compose(url -> prepare.apply(request)
+                .compose(parts -> jobs.create(new NewJob(JobIds.next(), JobRecord.CHAT, CHAT_ENDPOINT, caller,
+                    request.model(), request.prompt(), request.seed(), parts.images(), url, key, bodyHash)))))
+        .map(created -> {
+          answer(ctx, created, async, request.stream());
+          return null;
+        });
+  }
+
+  private void answer(RoutingContext ctx, Created created, boolean async, boolean stream) {
+    JobRecord record = created.record();
+    ctx.put(RequestIds.JOB_ID, record.id());
+    if (!created.fresh()) {
+      ctx.response().putHeader("Idempotent-Replayed", "true");
+    }
+    if (async) {
+      ctx.response().setStatusCode(202)
+          .putHeader("Location", "/v1/jobs/" + record.id())
+          .putHeader("Preference-Applied", "respond-async")
+          .putHeader("Content-Type", "application/json")
+          .end(record.toApi(null).toBuffer());
+    } else if (stream) {
+      view.stream(ctx.response(), record, lastEventId(ctx), baseUrl(ctx, config));
+    } else {
+      view.answer(ctx.response(), record, baseUrl(ctx, config));
+    }
+  }
+
+  /**
+   * The request's own webhook (checked now: an address genbus may not call is refused before the job is
+   * made), or the node's default, or null.
+   */
+  private Future<String> webhookUrl(ChatRequest request) {
+    if (request.webhook() == null) {
+      return Future.succeededFuture(config.webhooks().url());
+    }
+    if (!webhooks.enabled()) {
+      return Future.failedFuture(new ApiException(ErrorCode.WEBHOOK_URL_REFUSED, "webhook.url",
+          "this node has no api.webhooks.secret to sign webhooks with"));
+    }
+    return webhooks.check(request.webhook())
+        .recover(err -> Future.failedFuture(new ApiException(ErrorCode.WEBHOOK_URL_REFUSED, "webhook.url", err.getMessage())))
+        .map(v -> request.webhook());
+  }
+}
