@@ -43,7 +43,7 @@ class AdoptionClusterTest {
     ClusterNode worker = cluster.worker(workerConfig(
         "heartbeatSeconds: 1\nbackends:\n  - {type: local, models: [adopt-model], concurrency: 1, size: 16, delayMs: 2500}\n"));
     for (int port : new int[] {api1, api2}) {
-      eventually(Duration.ofSeconds(10), "model served", () -> Http.get(port, "/v1/models").body().contains("adopt-model"));
+      eventually("model served", () -> Http.get(port, "/v1/models").body().contains("adopt-model"));
     }
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -52,7 +52,7 @@ class AdoptionClusterTest {
       assertEquals(202, r.status(), r.body());
       ids.add(r.json().getString("id"));
     }
-    eventually(Duration.ofSeconds(10), "the first runs", () -> cluster.workerStats(survivor, worker).running() == 1);
+    eventually("the first runs", () -> cluster.workerStats(survivor, worker).running() == 1);
 
     cluster.crash(doomed);
 

@@ -88,7 +88,7 @@ class ApiProcessesIT {
       assertEquals(202, r.status(), r.body());
       ids.add(r.json().getString("id"));
     }
-    eventually(Duration.ofSeconds(15), "two jobs run", () -> cluster.workerStats(testNode, worker.id()).running() == 2);
+    eventually("two jobs run", () -> cluster.workerStats(testNode, worker.id()).running() == 2);
     api1.process().destroyForcibly(); // SIGKILL: no goodbye; 2 jobs running, 18 queued
     assertTrue(api1.process().waitFor(10, TimeUnit.SECONDS));
 

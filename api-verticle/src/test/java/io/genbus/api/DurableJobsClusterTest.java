@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -72,7 +71,7 @@ class DurableJobsClusterTest {
     ClusterNode node = cluster.worker(workerConfig("heartbeatSeconds: 1\nbackends:\n  - {type: local, models: [" + model
         + "], concurrency: " + concurrency + ", size: 16, delayMs: " + delayMs + "}\n"));
     for (int port : new int[] {api1, api2}) {
-      eventually(Duration.ofSeconds(10), model + " served", () -> Http.get(port, "/v1/models", AUTH_A).body().contains(model));
+      eventually(model + " served", () -> Http.get(port, "/v1/models", AUTH_A).body().contains(model));
     }
     return node;
   }
@@ -90,7 +89,7 @@ class DurableJobsClusterTest {
 
   static JsonObject awaitStatus(int port, String id, String status) {
     JsonObject[] job = new JsonObject[1];
-    eventually(Duration.ofSeconds(30), "job " + id + " " + status, () -> {
+    eventually("job " + id + " " + status, () -> {
       job[0] = Http.get(port, "/v1/jobs/" + id, AUTH_A).json();
       return status.equals(job[0].getString("status"));
     });
@@ -168,7 +167,7 @@ class DurableJobsClusterTest {
           + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.write(bytes);
       out.flush();
-      eventually(Duration.ofSeconds(10), "the job runs", () -> cluster.workerStats(apiNode1, counted).running() == 1);
+      eventually("the job runs", () -> cluster.workerStats(apiNode1, counted).running() == 1);
     }
     Http.Response retried = Http.chat(api2, body, concat(AUTH_A, "Idempotency-Key", "order-42"));
     assertEquals(200, retried.status(), retried.body());
@@ -223,7 +222,7 @@ class DurableJobsClusterTest {
       assertEquals("webhook_url_refused", refused.error().getString("code"));
 
       String id = submitAsync(api1, body.encode()).json().getString("id");
-      eventually(Duration.ofSeconds(30), "three deliveries", () -> received.size() == 3);
+      eventually("three deliveries", () -> received.size() == 3);
       assertTrue(received.stream().allMatch(r -> r.getBoolean("valid")), received.toString());
       assertEquals(1, received.stream().map(r -> r.getString("id")).distinct().count(), "one message id for all attempts");
       JsonObject payload = new JsonObject(received.get(2).getString("body"));
@@ -239,7 +238,7 @@ class DurableJobsClusterTest {
 
   static JsonObject awaitWebhook(String id) {
     JsonObject[] webhook = new JsonObject[1];
-    eventually(Duration.ofSeconds(10), "delivery recorded", () -> {
+    eventually("delivery recorded", () -> {
       webhook[0] = Http.get(api2, "/v1/jobs/" + id, AUTH_A).json().getJsonObject("webhook");
       return webhook[0].getBoolean("delivered");
     });

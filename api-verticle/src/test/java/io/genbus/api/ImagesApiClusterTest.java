@@ -36,7 +36,6 @@ import io.vertx.core.json.JsonObject;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -85,7 +84,7 @@ class ImagesApiClusterTest {
     cluster.worker(workerConfig("backends:\n  - {type: local, models: [" + SLOW + "], concurrency: 1, size: 32, delayMs: 1500}\n"));
     cluster.worker(workerConfig("backends:\n  - {type: local, models: [" + PLAIN + ", " + FLAKY + ", " + TOGETHER + "], concurrency: 4}\n"),
         (vertx, backend) -> plainGenerator(vertx));
-    eventually(Duration.ofSeconds(10), "models", () -> GatewayClusterTest.modelIds(api).containsAll(List.of(LOCAL, PLAIN, FLAKY, SLOW, LARGE, TOGETHER)));
+    eventually("models", () -> GatewayClusterTest.modelIds(api).containsAll(List.of(LOCAL, PLAIN, FLAKY, SLOW, LARGE, TOGETHER)));
     client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + api + "/v1").apiKey("sk-test").maxRetries(0).build();
   }
 
