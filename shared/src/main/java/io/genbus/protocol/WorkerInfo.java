@@ -3,6 +3,7 @@ package io.genbus.protocol;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What a worker backend announces in {@link Addresses#WORKERS_MAP}.
@@ -65,9 +66,14 @@ public record WorkerInfo(String workerId, String nodeId, String backend, List<St
     }
     Capabilities caps = info.capabilities();
     if (caps.sizes().size() + caps.aspectRatios().size() + caps.outputFormats().size() > MAX_CAPABILITY_ITEMS
-        || caps.sizes().contains(null) || caps.aspectRatios().contains(null) || caps.outputFormats().contains(null)) {
+        || hasNull(caps.sizes()) || hasNull(caps.aspectRatios()) || hasNull(caps.outputFormats())) {
       throw new IllegalArgumentException("capabilities out of range");
     }
     return info;
+  }
+
+  /** Immutable lists throw on {@code contains(null)}: look without asking that. */
+  private static boolean hasNull(List<?> list) {
+    return list.stream().anyMatch(Objects::isNull);
   }
 }

@@ -287,7 +287,7 @@ public final class WorkerDirectory {
     return seal.open(Addresses.WORKERS_MAP, id, value).flatMap(json -> {
       try {
         return Optional.of(WorkerInfo.fromJson(id, json));
-      } catch (IllegalArgumentException e) {
+      } catch (RuntimeException e) { // whatever is wrong with one entry costs only that entry
         seal.reject(Addresses.WORKERS_MAP, id, e.getMessage());
         return Optional.empty();
       }
