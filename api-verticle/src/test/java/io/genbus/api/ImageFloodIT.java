@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.genbus.cluster.ClusterNode;
+import io.genbus.testing.LoopbackCluster;
 import io.genbus.worker.GenerationResult;
 import io.genbus.worker.GenerationResult.GeneratedImage;
 import io.vertx.core.Future;
@@ -57,7 +59,7 @@ class ImageFloodIT {
   @BeforeAll
   static void start() throws Exception {
     cluster = new TestCluster();
-    cluster.worker(workerConfig("backends:\n  - {type: local, models: [" + ECHO + "], concurrency: 20}\n"),
+    ClusterNode worker = cluster.worker(workerConfig("backends:\n  - {type: local, models: [" + ECHO + "], concurrency: 20}\n"),
         (vertx, backend) -> (request, cancellation) -> Future.succeededFuture(new GenerationResult(null,
             request.images().stream().map(i -> new GeneratedImage(i.mimeType(), i.data())).toList())));
     dir = Files.createTempDirectory("genbus-flood");
@@ -72,11 +74,12 @@ class ImageFloodIT {
         """.formatted(port));
     api = new ProcessBuilder("java", "@" + System.getProperty("genbus.jvmFlags"), "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
         "-jar", System.getProperty("genbus.apiJar"), "--config", dir.resolve("api.yaml").toString(),
-        "--cluster-name", cluster.name())
+        "--cluster-name", cluster.name(),
+        "--members", LoopbackCluster.address(worker)) // straight to the test's node, whatever else holds 5701–5703
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("api.log").toFile())
         .start();
-    eventually(Duration.ofSeconds(90), "the API process lists " + ECHO, () -> {
+    eventually(WorkerProcessesIT.JVM_START, "the API process lists " + ECHO, () -> {
       assertTrue(api.isAlive(), "the API process exited: " + log());
       try {
         return get("/v1/models").body().contains(ECHO);
