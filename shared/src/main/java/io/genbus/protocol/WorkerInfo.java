@@ -64,8 +64,8 @@ public record WorkerInfo(String workerId, String nodeId, String backend, List<St
       throw new IllegalArgumentException("concurrency " + info.concurrency() + " out of range");
     }
     Capabilities caps = info.capabilities();
-    if (caps.sizes().size() + caps.aspectRatios().size() + caps.outputFormats().size() > MAX_CAPABILITY_ITEMS
-        || caps.sizes().contains(null) || caps.aspectRatios().contains(null) || caps.outputFormats().contains(null)) {
+    // (null items cannot get here: the record's List.copyOf refuses them while it is read)
+    if (caps.sizes().size() + caps.aspectRatios().size() + caps.outputFormats().size() > MAX_CAPABILITY_ITEMS) {
       throw new IllegalArgumentException("capabilities out of range");
     }
     return info;
