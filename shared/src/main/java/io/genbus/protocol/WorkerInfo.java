@@ -3,7 +3,6 @@ package io.genbus.protocol;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * What a worker backend announces in {@link Addresses#WORKERS_MAP}.
@@ -65,15 +64,10 @@ public record WorkerInfo(String workerId, String nodeId, String backend, List<St
       throw new IllegalArgumentException("concurrency " + info.concurrency() + " out of range");
     }
     Capabilities caps = info.capabilities();
-    if (caps.sizes().size() + caps.aspectRatios().size() + caps.outputFormats().size() > MAX_CAPABILITY_ITEMS
-        || hasNull(caps.sizes()) || hasNull(caps.aspectRatios()) || hasNull(caps.outputFormats())) {
+    // (null items cannot get here: the record's List.copyOf refuses them while it is read)
+    if (caps.sizes().size() + caps.aspectRatios().size() + caps.outputFormats().size() > MAX_CAPABILITY_ITEMS) {
       throw new IllegalArgumentException("capabilities out of range");
     }
     return info;
-  }
-
-  /** Immutable lists throw on {@code contains(null)}: look without asking that. */
-  private static boolean hasNull(List<?> list) {
-    return list.stream().anyMatch(Objects::isNull);
   }
 }

@@ -3,8 +3,10 @@ package io.genbus.protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -57,5 +59,19 @@ class CapabilitiesTest {
     assertEquals(List.of("png", "jpeg", "webp"), all.outputFormats());
     assertTrue(all.mask());
     assertEquals(4096, all.maxSide());
+  }
+
+  @Test
+  @DisplayName("travel in a worker's announcement and come back whole; an announcement without them gets the basic ones")
+  void announced() {
+    WorkerInfo info = new WorkerInfo("n/0", "n", "local", List.of("m"), 2, Addresses.workerControl("n"), ANY);
+    assertEquals(info, WorkerInfo.fromJson("n/0", info.toJson()));
+    WorkerInfo old = WorkerInfo.fromJson("n/0", ("{\"workerId\":\"n/0\",\"nodeId\":\"n\",\"backend\":\"local\","
+        + "\"models\":[\"m\"],\"concurrency\":2,\"controlAddress\":\"" + Addresses.workerControl("n") + "\"}").getBytes());
+    assertEquals(Capabilities.basic(), old.capabilities());
+    Capabilities huge = new Capabilities(Collections.nCopies(300, "1x1"), List.of(), 0, 0, 10, true, false,
+        false, 0, List.of("png"));
+    byte[] json = new WorkerInfo("n/0", "n", "local", List.of("m"), 2, Addresses.workerControl("n"), huge).toJson();
+    assertThrows(IllegalArgumentException.class, () -> WorkerInfo.fromJson("n/0", json));
   }
 }
