@@ -63,8 +63,9 @@ public final class Stranger {
         InputStream in = socket.getInputStream();
         out.write(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xf0});
         here = 4;
-        // Keep streaming zeros while the node takes them; after the deadline, give it 2 s more to hang up.
-        long giveUp = end + TimeUnit.SECONDS.toNanos(2);
+        // Keep streaming zeros while the node takes them; after the deadline, give it up to 12 s more to hang
+        // up: a node under load may take a moment, and its TLS handshake timeout (10 s) ends every one anyway.
+        long giveUp = end + TimeUnit.SECONDS.toNanos(12);
         boolean closed = false;
         while (!closed && System.nanoTime() < giveUp) {
           if (System.nanoTime() < end) {
