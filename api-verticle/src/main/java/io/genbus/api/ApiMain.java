@@ -19,11 +19,11 @@ public final class ApiMain {
   public static void main(String[] args) {
     NodeMain.run("api", args, ConfigLoader::api, ApiConfig::drainSeconds, (node, config) -> deploy(node, config)
         .onSuccess(api -> {
-          if (config.keys().isEmpty() && config.allowAnonymous()) {
-            LOG.warn("api.keys is empty and api.allowAnonymous is true: anyone who can reach {}:{} can use the API",
+          if (!config.authenticated() && config.allowAnonymous()) {
+            LOG.warn("no api.keys, api.tenants or api.adminKeys, and api.allowAnonymous is true: anyone who can reach {}:{} can use the API",
                 config.bindHost(), api.port());
-          } else if (config.keys().isEmpty()) {
-            LOG.warn("api.keys is empty: listening on {} only, so that nobody else can use the API{}", config.bindHost(),
+          } else if (!config.authenticated()) {
+            LOG.warn("no api.keys, api.tenants or api.adminKeys: listening on {} only, so that nobody else can use the API{}", config.bindHost(),
                 config.bindHost().equals(config.host()) ? ""
                     : " (api.host " + config.host() + " needs api.keys, or api.allowAnonymous: true)");
           }
@@ -36,7 +36,8 @@ public final class ApiMain {
 
   /** Deploys the API verticle on a started node (also used by the tests). */
   public static Future<ApiVerticle> deploy(ClusterNode node, ApiConfig config) {
-    ApiVerticle verticle = new ApiVerticle(config, node.nodeId(), node.membership(), node.metrics(), node.seal());
+    ApiVerticle verticle = new ApiVerticle(config, node.nodeId(), node.membership(), node.metrics(), node.seal(),
+        node.clusterManager().getHazelcastInstance());
     return node.vertx().deployVerticle(verticle).map(id -> verticle);
   }
 }

@@ -21,6 +21,13 @@ import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.Addresses;
+import io.genbus.api.tenants.HazelcastLimitCounters;
+import io.genbus.api.tenants.TenantGate;
+import io.genbus.api.tenants.TenantLimits;
+import io.genbus.api.tenants.TenantRegistry;
+import io.genbus.api.usage.UsageObserver;
+import io.genbus.api.usage.UsageSink;
+import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -49,6 +56,7 @@ public final class ApiVerticle extends VerticleBase {
   private final Membership membership;
   private final PrometheusMeterRegistry metrics;
   private final ClusterSeal seal;
+  private final HazelcastInstance hazelcast;
   private final int httpInstances;
   private WorkerDirectory directory;
   private JobDispatcher dispatcher;
@@ -57,12 +65,13 @@ public final class ApiVerticle extends VerticleBase {
   private int opsPort = -1;
 
   public ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
-                     ClusterSeal seal) {
-    this(config, nodeId, membership, metrics, seal, Runtime.getRuntime().availableProcessors());
+                     ClusterSeal seal, HazelcastInstance hazelcast) {
+    this(config, nodeId, membership, metrics, seal, hazelcast, Runtime.getRuntime().availableProcessors());
   }
 
   ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
-              ClusterSeal seal, int httpInstances) {
+              ClusterSeal seal, HazelcastInstance hazelcast, int httpInstances) {
+    this.hazelcast = hazelcast;
     this.config = config;
     this.nodeId = nodeId;
     this.membership = membership;
@@ -78,8 +87,13 @@ public final class ApiVerticle extends VerticleBase {
     history = new StatusHistory(vertx);
     directory = new WorkerDirectory(vertx, membership, config.dispatch().strategy(), seal);
     directory.onWorkersChanged(jobMetrics::workers);
+    TenantRegistry tenants = new TenantRegistry(config);
+    TenantLimits tenantLimits = new TenantLimits(new HazelcastLimitCounters(vertx, hazelcast), nodeId,
+        System::currentTimeMillis);
+    UsageSink usage = row -> { };
     dispatcher = new JobDispatcher(vertx, Addresses.apiEvents(nodeId, UUID.randomUUID().toString()), config,
-        directory, JobObserver.all(jobMetrics, recentJobs, history));
+        directory, JobObserver.all(jobMetrics, recentJobs, history, tenantLimits, new UsageObserver(usage, nodeId)),
+        tenants::weight);
     JobStore store = new JobStore(vertx, config.jobs().ttlSeconds() * 1000L, seal);
     WebhookSender webhooks = new WebhookSender(vertx, config.webhooks());
     ErrorResponses errors = new ErrorResponses(config.errorLanguage(), config.maxBodyBytes());
@@ -92,6 +106,7 @@ public final class ApiVerticle extends VerticleBase {
       directory.nodeLeft(node);
       dispatcher.nodeLeft(node);
       durable.nodeLeft(node);
+      tenantLimits.nodeLeft(node);
     }));
     Scheduler scheduler = new Scheduler(context, dispatcher, directory);
     InputImageConverter converter = new InputImageConverter(config.images());
@@ -101,7 +116,7 @@ public final class ApiVerticle extends VerticleBase {
     new LimitMetrics(metrics).watch(limits, conversions);
     HttpVerticle.Shared shared = new HttpVerticle.Shared(config, nodeId, membership, metrics, seal, scheduler, recentJobs,
         history, listenPort(config.port()), config.ops().separate() ? listenPort(config.ops().port()) : null,
-        converter, limits, conversions, durable, webhooks);
+        converter, limits, conversions, durable, webhooks, tenants, new TenantGate(tenants, tenantLimits));
     history.start();
     return Future.all(directory.start(), dispatcher.start())
         .compose(v -> durable.start())

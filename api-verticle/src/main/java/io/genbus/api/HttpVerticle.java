@@ -1,6 +1,6 @@
 package io.genbus.api;
 
-import io.genbus.api.auth.ApiKeyAuth;
+import io.genbus.api.auth.KeyAuth;
 import io.genbus.api.chat.ChatCompletionsHandler;
 import io.genbus.api.chat.ChatJobView;
 import io.genbus.api.chat.DurableRequests;
@@ -24,6 +24,8 @@ import io.genbus.api.status.DashboardHandler;
 import io.genbus.api.status.RecentJobs;
 import io.genbus.api.status.StatusHistory;
 import io.genbus.api.status.StatusHandler;
+import io.genbus.api.tenants.TenantGate;
+import io.genbus.api.tenants.TenantRegistry;
 import io.genbus.api.webhooks.WebhookSender;
 import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
@@ -50,7 +52,7 @@ final class HttpVerticle extends VerticleBase {
   record Shared(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
                 ClusterSeal seal, Scheduler scheduler, RecentJobs recentJobs, StatusHistory history, int port,
                 Integer opsPort, InputImageConverter converter, NodeLimits limits, ConversionGate conversions,
-                DurableJobs durable, WebhookSender webhooks) {
+                DurableJobs durable, WebhookSender webhooks, TenantRegistry tenants, TenantGate tenantGate) {
   }
 
   private final Shared shared;
@@ -100,7 +102,7 @@ final class HttpVerticle extends VerticleBase {
   private Router router(ErrorResponses errors) {
     ApiConfig config = shared.config();
     Scheduler scheduler = shared.scheduler();
-    ModelsHandler models = new ModelsHandler(scheduler);
+    ModelsHandler models = new ModelsHandler(scheduler, shared.tenants());
     StatusHandler status = new StatusHandler(shared.nodeId(), shared.membership(), scheduler, shared.recentJobs(),
         shared.history());
     ImageStore imageStore = new ImageStore(vertx, config.images().ttlSeconds() * 1000L, shared.seal());
@@ -109,8 +111,8 @@ final class HttpVerticle extends VerticleBase {
         config.keepAliveSeconds() * 1000L);
     DurableRequests durableRequests = new DurableRequests(config, shared.durable(), jobView, shared.webhooks());
     ChatCompletionsHandler chat = new ChatCompletionsHandler(vertx, config, scheduler, errors, imageOutput,
-        shared.converter(), shared.limits(), shared.conversions(), durableRequests);
-    JobsHandler jobs = new JobsHandler(config, shared.durable(), durableRequests, chat, jobView);
+        shared.converter(), shared.limits(), shared.conversions(), durableRequests, shared.tenantGate());
+    JobsHandler jobs = new JobsHandler(config, shared.durable(), durableRequests, chat, jobView, shared.tenantGate());
     Router router = Router.router(vertx);
     router.route().handler(guard);
     router.route().handler(new RequestIds());
@@ -127,15 +129,18 @@ final class HttpVerticle extends VerticleBase {
     router.get("/dashboard.css").handler(dashboard::style);
     // Stored images need no key: their unguessable names are the permission (see ImagesHandler).
     router.get("/v1/images/:file").handler(new ImagesHandler(imageStore)::handle);
-    router.route("/v1/*").handler(new ApiKeyAuth(config.keys()));
+    router.route("/v1/*").handler(new KeyAuth(shared.tenants()));
     // Admission before the body is read; its own route, as vertx-web wants body handlers first on theirs.
     RequestTicket ticket = new RequestTicket(config, shared.limits());
+    router.post("/v1/chat/completions").handler(shared.tenantGate()::headers);
+    router.post("/v1/images/*").handler(shared.tenantGate()::headers);
+    router.post("/v1/jobs").handler(shared.tenantGate()::headers);
     router.post("/v1/chat/completions").handler(ticket);
     router.post("/v1/chat/completions")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(chat);
     ImagesApiHandler images = new ImagesApiHandler(vertx, config, scheduler, errors, imageOutput, shared.converter(),
-        shared.conversions());
+        shared.conversions(), shared.tenantGate());
     router.post("/v1/images/*").handler(ticket);
     router.post("/v1/images/generations")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))

@@ -1,7 +1,9 @@
 package io.genbus.config;
 
 import io.genbus.protocol.ErrorLanguage;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The {@code api} section of the config file. Every field has a default, so an empty section works.
@@ -29,6 +31,9 @@ import java.util.List;
  * @param stream            how chat streams are cut ({@code maxChunkBytes})
  * @param jobs              durable jobs: how long records are kept
  * @param webhooks          webhooks of durable jobs: default URL, signing secret, retries
+ * @param tenants           tenants with their own keys and limits; {@code keys} are one more, unlimited tenant
+ *                          named {@code default}
+ * @param adminKeys         keys of the admin API ({@code /v1/admin/*}) and of everyone's usage
  */
 public record ApiConfig(Integer port, String host, List<String> keys, Integer keepAliveSeconds,
                         KeepAliveMode keepAliveMode, Long maxBodyBytes, ErrorLanguage errorLanguage,
@@ -36,9 +41,11 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
                         FailoverConfig failover, Integer drainSeconds, ImagesConfig images,
                         String publicBaseUrl, Boolean allowAnonymous, Integer maxPromptChars,
                         LimitsConfig limits, OpsConfig ops, StreamConfig stream, JobsConfig jobs,
-                        WebhooksConfig webhooks) {
+                        WebhooksConfig webhooks, List<TenantConfig> tenants, List<String> adminKeys) {
 
   static final String LOOPBACK = "127.0.0.1";
+  /** The tenant of {@code api.keys}. */
+  public static final String DEFAULT_TENANT = "default";
 
   public ApiConfig {
     port = Checks.range("api.port", port, 3000, 0, 65535);
@@ -66,6 +73,42 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
     limits = limits == null ? LimitsConfig.defaults() : limits;
     ops = ops == null ? OpsConfig.defaults() : ops;
     stream = stream == null ? StreamConfig.defaults() : stream;
+    tenants = tenants == null ? List.of() : List.copyOf(tenants);
+    adminKeys = adminKeys == null ? List.of() : adminKeys.stream().map(String::trim).filter(k -> !k.isEmpty()).toList();
+    checkTenants(keys, tenants, adminKeys);
+  }
+
+  /** The {@code default} tenant of {@code keys} cannot also be declared, and no key may serve two callers. */
+  private static void checkTenants(List<String> keys, List<TenantConfig> tenants, List<String> adminKeys) {
+    Set<String> names = new HashSet<>();
+    Set<String> seen = new HashSet<>(keys);
+    if (!keys.isEmpty()) {
+      names.add(DEFAULT_TENANT);
+    }
+    for (TenantConfig t : tenants) {
+      if (!names.add(t.name())) {
+        throw new ConfigException("api.tenants: the name '" + t.name() + "' is used twice"
+            + (t.name().equals(DEFAULT_TENANT) ? " (api.keys are the tenant 'default')" : ""));
+      }
+      for (String key : t.keys()) {
+        if (!seen.add(key)) {
+          throw new ConfigException("api.tenants." + t.name() + ": a key is also given elsewhere (api.keys or another tenant)");
+        }
+      }
+    }
+    for (String key : adminKeys) {
+      if (!seen.add(key)) {
+        throw new ConfigException("api.adminKeys: an admin key is also a tenant's key; give admins keys of their own");
+      }
+    }
+  }
+
+  /**
+   * Whether requests must carry a key: any key, tenant or admin key configured (runtime tenants need
+   * admin keys to be created, so an API without any of these is open).
+   */
+  public boolean authenticated() {
+    return !keys.isEmpty() || !tenants.isEmpty() || !adminKeys.isEmpty();
   }
 
   /**
@@ -73,7 +116,7 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
    * unless {@code allowAnonymous} says anonymous clients from the network are meant.
    */
   public String bindHost() {
-    return keys.isEmpty() && !allowAnonymous && !isLoopback(host) ? LOOPBACK : host;
+    return !authenticated() && !allowAnonymous && !isLoopback(host) ? LOOPBACK : host;
   }
 
   /** A literal loopback address or {@code localhost} (no name lookup). */
@@ -85,12 +128,12 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
   /** All defaults. */
   public static ApiConfig defaults() {
     return new ApiConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null);
   }
 
   public ApiConfig withPort(int newPort) {
     return new ApiConfig(newPort, host, keys, keepAliveSeconds, keepAliveMode, maxBodyBytes, errorLanguage,
         workerLostSeconds, queue, dispatch, failover, drainSeconds, images, publicBaseUrl, allowAnonymous, maxPromptChars,
-        limits, ops, stream, jobs, webhooks);
+        limits, ops, stream, jobs, webhooks, tenants, adminKeys);
   }
 }

@@ -27,6 +27,18 @@ public final class Addresses {
   /** Cluster-wide map: {@code <caller id>:<Idempotency-Key>} → {@code <job id> <body hash>}. */
   public static final String JOB_IDEMPOTENCY_MAP = "genbus.jobs.idempotency";
 
+  /**
+   * Cluster-wide map: a tenant's limit window ({@code rpm|<tenant>|<minute>}, {@code images|<tenant>|<day>}) →
+   * units taken, changed only by {@link io.genbus.cluster.WindowLease}; entries expire after their window.
+   */
+  public static final String LIMITS_MAP = "genbus.limits";
+
+  /** Cluster-wide map: tenant → its jobs in flight per API node, changed only by {@link io.genbus.cluster.InFlightCount}. */
+  public static final String IN_FLIGHT_MAP = "genbus.limits.inflight";
+
+  /** Published by an API node when it changed runtime tenants or keys: every API node reloads them. */
+  public static final String TENANTS_CHANGED = "genbus.tenants.changed";
+
   /** Published by a worker whenever it joins or leaves, so API nodes refresh their model list at once. */
   public static final String WORKERS_CHANGED = "genbus.workers.changed";
 

@@ -23,7 +23,14 @@ import java.util.Objects;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt,
-                  List<InputImage> images, ImageOptions options, InputImage mask, long adoptionGraceMs) {
+                  List<InputImage> images, ImageOptions options, InputImage mask, long adoptionGraceMs,
+                  JobOrigin origin) {
+
+  /** A job without an origin (set with {@link #withOrigin}). */
+  public Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt,
+             List<InputImage> images, ImageOptions options, InputImage mask, long adoptionGraceMs) {
+    this(id, model, prompt, seed, replyTo, createdAt, images, options, mask, adoptionGraceMs, null);
+  }
 
   /** A chat completions job that lives only as long as its request: no image parameters, no mask. */
   public Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt, List<InputImage> images) {
@@ -56,6 +63,16 @@ public record Job(String id, String model, String prompt, Long seed, String repl
 
   /** The same job with its events going to another API node's address (it was adopted). */
   public Job withReplyTo(String newReplyTo) {
-    return new Job(id, model, prompt, seed, newReplyTo, createdAt, images, options, mask, adoptionGraceMs);
+    return new Job(id, model, prompt, seed, newReplyTo, createdAt, images, options, mask, adoptionGraceMs, origin);
+  }
+
+  /** The same job, asked for by {@code newOrigin}. */
+  public Job withOrigin(JobOrigin newOrigin) {
+    return new Job(id, model, prompt, seed, replyTo, createdAt, images, options, mask, adoptionGraceMs, newOrigin);
+  }
+
+  /** The tenant that asked for it ({@code default} when unknown). */
+  public String tenant() {
+    return origin == null || origin.tenant() == null ? "default" : origin.tenant();
   }
 }

@@ -1,5 +1,6 @@
 package io.genbus.api.chat;
 
+import io.genbus.api.auth.Caller;
 import io.genbus.api.errors.ApiException;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageOutput;
@@ -10,6 +11,8 @@ import io.genbus.api.limits.ConversionGate;
 import io.genbus.api.limits.NodeLimits;
 import io.genbus.api.limits.RequestTicket;
 import io.genbus.api.observability.RequestIds;
+import io.genbus.api.tenants.TenantAdmission;
+import io.genbus.api.tenants.TenantGate;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.InputImage;
 import io.genbus.protocol.Job;
@@ -48,11 +51,13 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
   private final NodeLimits limits;
   private final ConversionGate conversions;
   private final DurableRequests durable;
+  private final TenantGate gate;
 
   public ChatCompletionsHandler(Vertx vertx, ApiConfig config, Scheduler scheduler, ErrorResponses errors,
                                 ImageOutput imageOutput, InputImageConverter converter, NodeLimits limits,
-                                ConversionGate conversions, DurableRequests durable) {
+                                ConversionGate conversions, DurableRequests durable, TenantGate gate) {
     this.vertx = vertx;
+    this.gate = gate;
     this.config = config;
     this.scheduler = scheduler;
     this.errors = errors;
@@ -75,9 +80,10 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
       return;
     }
     parse(body)
-        .compose(request -> async || idempotencyKey != null
-            ? durable.chat(ctx, request, DurableRequests.hash(DurableRequests.CHAT_ENDPOINT, body), async, this::newDurable)
-            : admit(ctx, request))
+        .compose(request -> gate.admit(ctx, request.model(), 1).compose(admission -> async || idempotencyKey != null
+            ? durable.chat(ctx, request, DurableRequests.hash(DurableRequests.CHAT_ENDPOINT, body), async, admission,
+                this::newDurable)
+            : admit(ctx, request, admission)))
         .onFailure(ctx::fail);
   }
 
@@ -117,14 +123,14 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
    * with images is admitted before its images are converted (no work for a refused request); one without
    * is admitted and queued in one hop to the scheduler.
    */
-  private Future<Void> admit(RoutingContext ctx, ChatRequest request) {
+  private Future<Void> admit(RoutingContext ctx, ChatRequest request, TenantAdmission admission) {
     NodeLimits.Ticket ticket = RequestTicket.of(ctx);
     if (request.stream()) {
       ticket.stream(); // or 429 node_busy
     }
     if (request.images().isEmpty()) {
       ticket.hold(heldBody(ctx) + 2L * request.prompt().length());
-      return start(ctx, request, List.of());
+      return start(ctx, request, List.of(), admission);
     }
     return scheduler.admit(request.model(), !request.stream())
         .compose(v -> conversions.run(() -> !ctx.response().closed(),
@@ -133,7 +139,7 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
           // From now on it holds its body (the router keeps it), its prompt and its converted images.
           ticket.hold(heldBody(ctx) + 2L * request.prompt().length()
               + images.stream().mapToLong(i -> i.data().length).sum());
-          return start(ctx, request, images);
+          return start(ctx, request, images, admission);
         });
   }
 
@@ -141,7 +147,8 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
     return ctx.body().buffer() == null ? 0 : ctx.body().buffer().length();
   }
 
-  private Future<Void> start(RoutingContext ctx, ChatRequest request, List<InputImage> images) {
+  private Future<Void> start(RoutingContext ctx, ChatRequest request, List<InputImage> images,
+                             TenantAdmission admission) {
     HttpServerResponse response = ctx.response();
     if (response.closed()) {
       return Future.succeededFuture(); // the client left while its images were converted
@@ -149,19 +156,23 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
     String jobId = JobIds.next();
     ctx.put(RequestIds.JOB_ID, jobId);
     long now = System.currentTimeMillis();
-    Job job = new Job(jobId, request.model(), request.prompt(), request.seed(), scheduler.eventsAddress(), now, images);
+    Job job = new Job(jobId, request.model(), request.prompt(), request.seed(), scheduler.eventsAddress(), now, images)
+        .withOrigin(admission.origin(Caller.of(ctx).keyId(), DurableRequests.CHAT_ENDPOINT, jobId));
+    admission.handOver(jobId);
     ChatChunks chunks = new ChatChunks("chatcmpl-" + jobId, now / 1000, request.model());
     String baseUrl = DurableRequests.baseUrl(ctx, config);
     Runnable cancel = () -> scheduler.cancel(jobId, "client disconnected");
     response.closeHandler(v -> cancel.run());
     if (!request.stream()) {
       CompletionCollector collector = new CompletionCollector(response, chunks, errors);
-      return scheduler.submit(job, true, new ContentRenderer(collector, imageOutput, baseUrl, config.errorLanguage()));
+      return scheduler.submit(job, true, new ContentRenderer(collector, imageOutput, baseUrl, config.errorLanguage()))
+          .onFailure(err -> admission.takeBack(jobId));
     }
     SseStream stream = new SseStream(vertx, response, chunks, config.keepAliveSeconds() * 1000L,
         config.keepAliveMode(), errors, () -> scheduler.position(jobId), config.stream().maxChunkBytes());
     // Opened once admitted (a refusal is still a plain HTTP error), before any of the job's events arrive.
     return scheduler.submit(job, false, new ContentRenderer(stream, imageOutput, baseUrl, config.errorLanguage()))
+        .onFailure(err -> admission.takeBack(jobId))
         .onSuccess(v -> {
           if (!response.closed()) { // else the close already cancelled the job: no stream, no timer
             stream.open(cancel);

@@ -1,7 +1,8 @@
 package io.genbus.api.chat;
 
 import io.genbus.api.jobs.JobIds;
-import io.genbus.api.auth.ApiKeyAuth;
+import io.genbus.api.auth.Caller;
+import io.genbus.api.tenants.TenantAdmission;
 import io.genbus.api.chat.ChatCompletionsHandler.NewJobParts;
 import io.genbus.api.durable.DurableJobs;
 import io.genbus.api.durable.DurableJobs.Created;
@@ -103,8 +104,8 @@ public final class DurableRequests {
    * ({@code prepare} admits the request and converts its images first). Then answers.
    */
   public Future<Void> chat(RoutingContext ctx, ChatRequest request, String bodyHash, boolean async,
-                           Function<ChatRequest, Future<NewJobParts>> prepare) {
-    String caller = ApiKeyAuth.callerOf(ctx);
+                           TenantAdmission admission, Function<ChatRequest, Future<NewJobParts>> prepare) {
+    String caller = Caller.of(ctx).keyId();
     String key = idempotencyKey(ctx);
     Future<JobRecord> earlier = key == null ? Future.succeededFuture() : jobs.store().claimed(caller, key)
         .compose(claim -> {
@@ -120,12 +121,23 @@ public final class DurableRequests {
     return earlier
         .compose(found -> found != null ? Future.succeededFuture(new Created(found, false))
             : webhookUrl(request).compose(url -> prepare.apply(request)
-                .compose(parts -> jobs.create(new NewJob(JobIds.next(), JobRecord.CHAT, CHAT_ENDPOINT, caller,
-                    request.model(), request.prompt(), request.seed(), parts.images(), url, key, bodyHash)))))
+                .compose(parts -> create(admission, new NewJob(JobIds.next(), JobRecord.CHAT, CHAT_ENDPOINT, caller,
+                    request.model(), request.prompt(), request.seed(), parts.images(), url, key, bodyHash, null)))))
         .map(created -> {
           answer(ctx, created, async, request.stream());
           return null;
         });
+  }
+
+  /** Creates the job, handing it the request's share of its tenant's limits. */
+  private Future<Created> create(TenantAdmission admission, NewJob n) {
+    NewJob job = n.withOrigin(admission.origin(n.caller(), n.endpoint(), n.id()));
+    admission.handOver(n.id());
+    return jobs.create(job).onComplete(ar -> {
+      if (ar.failed() || !ar.result().fresh()) { // not queued, or an earlier job of the same Idempotency-Key
+        admission.takeBack(n.id());
+      }
+    });
   }
 
   private void answer(RoutingContext ctx, Created created, boolean async, boolean stream) {

@@ -8,6 +8,7 @@ import io.genbus.protocol.CancelJob;
 import io.genbus.protocol.ErrorCode;
 import io.genbus.protocol.InputImage;
 import io.genbus.protocol.Job;
+import io.genbus.protocol.JobOrigin;
 import io.genbus.protocol.JobMoved;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -40,7 +41,13 @@ public final class DurableJobs {
 
   /** A durable job to create. */
   public record NewJob(String id, String kind, String endpoint, String caller, String model, String prompt, Long seed,
-                       List<InputImage> images, String webhookUrl, String idempotencyKey, String bodyHash) {
+                       List<InputImage> images, String webhookUrl, String idempotencyKey, String bodyHash,
+                       JobOrigin origin) {
+
+    public NewJob withOrigin(JobOrigin newOrigin) {
+      return new NewJob(id, kind, endpoint, caller, model, prompt, seed, images, webhookUrl, idempotencyKey, bodyHash,
+          newOrigin);
+    }
   }
 
   /** The job a request stands for, and whether the request created it (false: an earlier one, same key). */
@@ -87,7 +94,7 @@ public final class DurableJobs {
     JobRecord record = JobRecord.create(n.id(), n.kind(), n.endpoint(), n.caller(), n.model(), deps.nodeId(), now,
         n.webhookUrl(), n.bodyHash());
     Job job = new Job(n.id(), n.model(), n.prompt(), n.seed(), dispatcher.eventsAddress(), now, n.images(),
-        adoptionGraceMs);
+        adoptionGraceMs).withOrigin(n.origin());
     JobStore store = deps.store();
     Future<Void> written = Future.all(store.put(record), store.putRequest(job), store.own(n.id(), deps.nodeId()))
         .mapEmpty();

@@ -1,12 +1,13 @@
 package io.genbus.api.durable;
 
-import io.genbus.api.auth.ApiKeyAuth;
+import io.genbus.api.auth.Caller;
 import io.genbus.api.chat.ChatCompletionsHandler;
 import io.genbus.api.chat.ChatJobView;
 import io.genbus.api.chat.ChatRequest;
 import io.genbus.api.chat.ChatRequestParser;
 import io.genbus.api.chat.DurableRequests;
 import io.genbus.api.errors.ApiException;
+import io.genbus.api.tenants.TenantGate;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.ErrorCode;
 import io.vertx.core.Future;
@@ -38,10 +39,12 @@ public final class JobsHandler {
   private final DurableRequests requests;
   private final ChatCompletionsHandler chat;
   private final ChatJobView view;
+  private final TenantGate gate;
 
   public JobsHandler(ApiConfig config, DurableJobs jobs, DurableRequests requests, ChatCompletionsHandler chat,
-                     ChatJobView view) {
+                     ChatJobView view, TenantGate gate) {
     this.config = config;
+    this.gate = gate;
     this.jobs = jobs;
     this.requests = requests;
     this.chat = chat;
@@ -67,7 +70,9 @@ public final class JobsHandler {
       ChatRequest request = webhook == null ? parsed
           : new ChatRequest(parsed.model(), parsed.prompt(), parsed.stream(), parsed.seed(), parsed.images(), webhook);
       String hash = DurableRequests.hash((String) endpoint, body.toBuffer());
-      requests.chat(ctx, request, hash, true, chat::newDurable).onFailure(ctx::fail);
+      gate.admit(ctx, request.model(), 1)
+          .compose(admission -> requests.chat(ctx, request, hash, true, admission, chat::newDurable))
+          .onFailure(ctx::fail);
     } catch (ApiException e) {
       ctx.fail(e);
     }
@@ -100,7 +105,7 @@ public final class JobsHandler {
 
   /** {@code GET /v1/jobs?status=&limit=&after=}: the caller's jobs, newest first. */
   public void list(RoutingContext ctx) {
-    String caller = ApiKeyAuth.callerOf(ctx);
+    String caller = Caller.of(ctx).keyId();
     JobRecord.Status status;
     int limit;
     try {
@@ -145,7 +150,7 @@ public final class JobsHandler {
     if (!JOB_ID.matcher(id).matches()) {
       return Future.failedFuture(new ApiException(ErrorCode.JOB_NOT_FOUND, null, id));
     }
-    String caller = ApiKeyAuth.callerOf(ctx);
+    String caller = Caller.of(ctx).keyId();
     return jobs.store().record(id).compose(record -> record == null || !record.caller().equals(caller)
         ? Future.failedFuture(new ApiException(ErrorCode.JOB_NOT_FOUND, null, id))
         : Future.succeededFuture(record));

@@ -1,5 +1,6 @@
 package io.genbus.api.images;
 
+import io.genbus.api.auth.Caller;
 import io.genbus.api.errors.ApiException;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageRequest.ImageSource;
@@ -10,6 +11,8 @@ import io.genbus.api.limits.ConversionGate;
 import io.genbus.api.limits.NodeLimits;
 import io.genbus.api.limits.RequestTicket;
 import io.genbus.api.observability.RequestIds;
+import io.genbus.api.tenants.TenantAdmission;
+import io.genbus.api.tenants.TenantGate;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.ErrorCode;
 import io.genbus.protocol.InputImage;
@@ -38,10 +41,12 @@ public final class ImagesApiHandler {
   private final InputImageConverter converter;
   private final ImageOutput output;
   private final ConversionGate conversions;
+  private final TenantGate gate;
 
   public ImagesApiHandler(Vertx vertx, ApiConfig config, Scheduler scheduler, ErrorResponses errors, ImageOutput output,
-                          InputImageConverter converter, ConversionGate conversions) {
+                          InputImageConverter converter, ConversionGate conversions, TenantGate gate) {
     this.vertx = vertx;
+    this.gate = gate;
     this.config = config;
     this.scheduler = scheduler;
     this.errors = errors;
@@ -93,6 +98,10 @@ public final class ImagesApiHandler {
    * body, prompt and converted images against the node's limits until its response ends.
    */
   private Future<Void> admit(RoutingContext ctx, ImageRequest request) {
+    return gate.admit(ctx, request.model(), request.n()).compose(admission -> admit(ctx, request, admission));
+  }
+
+  private Future<Void> admit(RoutingContext ctx, ImageRequest request, TenantAdmission admission) {
     String model = request.model();
     NodeLimits.Ticket ticket = RequestTicket.of(ctx);
     if (request.stream()) {
@@ -112,7 +121,7 @@ public final class ImagesApiHandler {
           long body = ctx.body().buffer() == null ? 0 : ctx.body().buffer().length();
           ticket.hold(body + 2L * request.prompt().length() + inputs.images().stream().mapToLong(i -> i.data().length).sum()
               + (inputs.mask() == null ? 0 : inputs.mask().data().length));
-          start(ctx, request, inputs);
+          start(ctx, request, inputs, admission);
           return null;
         });
   }
@@ -135,17 +144,22 @@ public final class ImagesApiHandler {
     return new Inputs(images, converter.convertMask(mask.param(), bytes, first.width(), first.height()));
   }
 
-  private void start(RoutingContext ctx, ImageRequest request, Inputs inputs) {
+  private void start(RoutingContext ctx, ImageRequest request, Inputs inputs, TenantAdmission admission) {
     HttpServerResponse response = ctx.response();
     if (response.closed()) {
       return; // the client left while its images were converted
     }
     long now = System.currentTimeMillis();
     List<Job> jobs = new ArrayList<>();
+    String requestId = JobIds.next();
+    String endpoint = ctx.request().path();
+    String keyId = Caller.of(ctx).keyId();
     for (int i = 0; i < request.n(); i++) {
       // The i-th image gets seed i: deterministic backends make n different images, the same ones each time.
-      jobs.add(new Job(JobIds.next(), request.model(), request.prompt(), (long) i, scheduler.eventsAddress(), now,
-          inputs.images(), request.options(), inputs.mask()));
+      String id = i == 0 ? requestId : JobIds.next();
+      jobs.add(new Job(id, request.model(), request.prompt(), (long) i, scheduler.eventsAddress(), now,
+          inputs.images(), request.options(), inputs.mask()).withOrigin(admission.origin(keyId, endpoint, requestId)));
+      admission.handOver(id); // each is queued below, without fail
     }
     ctx.put(RequestIds.JOB_ID, jobs.get(0).id());
     ImageJson json = new ImageJson(request, now / 1000);

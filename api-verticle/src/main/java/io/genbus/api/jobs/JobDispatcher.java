@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,8 @@ public final class JobDispatcher {
   private final ApiConfig config;
   private final WorkerDirectory directory;
   private final JobObserver observer;
+  /** A tenant's weight in the fair share of each model's line. */
+  private final ToIntFunction<String> weights;
   private final ErrorLanguage language;
   private final Map<String, TrackedJob> jobs = new HashMap<>();
   private final Map<String, ModelQueue> queues = new HashMap<>();
@@ -55,8 +58,9 @@ public final class JobDispatcher {
   private long watchdog;
 
   public JobDispatcher(Vertx vertx, String eventsAddress, ApiConfig config, WorkerDirectory directory,
-                       JobObserver observer) {
+                       JobObserver observer, ToIntFunction<String> weights) {
     this.vertx = vertx;
+    this.weights = weights;
     this.eventsAddress = eventsAddress;
     this.config = config;
     this.directory = directory;
@@ -205,7 +209,7 @@ public final class JobDispatcher {
 
   private ModelQueue queue(String model) {
     return queues.computeIfAbsent(model, m -> {
-      ModelQueue q = new ModelQueue();
+      ModelQueue q = new ModelQueue(weights);
       observer.lineOpened(m, q::size);
       return q;
     });
@@ -307,11 +311,13 @@ public final class JobDispatcher {
       }
       case IMAGE -> {
         t.producedOutput();
+        t.images++;
         t.listener.onImage(event.mimeType(), event.data());
       }
       case PARTIAL_IMAGE -> t.listener.onPartialImage(event.mimeType(), event.data()); // a preview: no content
       case DONE -> {
         if (event.data() != null) { // the last piece of content may ride on DONE
+          t.images++;
           t.listener.onImage(event.mimeType(), event.data());
         } else if (event.text() != null) {
           t.listener.onText(event.text());
@@ -391,7 +397,7 @@ public final class JobDispatcher {
     }
     long now = System.currentTimeMillis();
     observer.ended(new EndedJob(t.id(), t.model(), outcome, now, t.waitedMs(now), t.ranMs(now), t.workerId(),
-        t.attempts()));
+        t.attempts(), t.job, t.images));
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.genbus.api.jobs;
 
+import io.genbus.protocol.Job;
 import java.util.List;
 import java.util.function.IntSupplier;
 
@@ -24,9 +25,12 @@ public interface JobObserver {
   /** A job ended: exactly once per job. */
   void ended(EndedJob job);
 
-  /** A job that ended; {@code outcome} is {@code done}, {@code cancelled} or the error code. */
+  /**
+   * A job that ended; {@code outcome} is {@code done}, {@code cancelled} or the error code; {@code images}
+   * were delivered.
+   */
   record EndedJob(String id, String model, String outcome, long endedAt, long waitedMs, long ranMs,
-                  String workerId, int attempts) {
+                  String workerId, int attempts, Job job, int images) {
 
     public boolean done() {
       return outcome.equals("done");

@@ -1,20 +1,48 @@
 package io.genbus.api.jobs;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.ToIntFunction;
 
 /**
- * The waiting line of one model on one API node: first in, first out, except that a job sent back after
- * a lost worker goes to the front. Each job holds a ticket, so its place is known without a scan.
+ * The waiting line of one model on one API node, shared fairly among tenants: weighted fair queueing with
+ * the tenant's {@code priority} as its weight, first in first out within a tenant. Each job gets a finish
+ * tag when it joins, {@code max(its tenant's last tag, the tag of the job that left last) + 1 / weight},
+ * and the smallest tag leaves first. So a tenant with a thousand jobs waiting does not delay another
+ * tenant's first job by more than one turn; with one tenant it is a plain FIFO. A job sent back after a
+ * lost worker goes to the very front.
  */
 final class ModelQueue {
 
-  private final Deque<TrackedJob> waiting = new ArrayDeque<>();
+  private static final Comparator<TrackedJob> ORDER =
+      Comparator.<TrackedJob>comparingDouble(t -> t.tag).thenComparingLong(t -> t.ticket);
+
+  private final ToIntFunction<String> weights;
+  private final TreeSet<TrackedJob> waiting = new TreeSet<>(ORDER);
+  private final Map<String, Line> lines = new HashMap<>();
+  /** The tag of the job that left last: where a tenant that was idle starts again. */
+  private double virtualTime;
   private long nextTicket;
   private long frontTicket;
+  /** Jobs sent back to the front, waiting. */
+  private int atFront;
   /** Moving average of how long a job of this model runs, for Retry-After. */
   private double averageRunMs = 0;
+
+  /** One tenant's jobs in this line: how many, their weight and the tags of its first and last. */
+  private static final class Line {
+    int count;
+    double weight;
+    double firstTag;
+    double lastTag;
+  }
+
+  ModelQueue(ToIntFunction<String> weights) {
+    this.weights = weights;
+  }
 
   int size() {
     return waiting.size();
@@ -25,50 +53,90 @@ final class ModelQueue {
   }
 
   void addLast(TrackedJob job) {
-    if (waiting.isEmpty()) {
-      frontTicket = nextTicket;
+    String tenant = job.job.tenant();
+    Line line = lines.get(tenant);
+    double weight = Math.max(1, weights.applyAsInt(tenant));
+    if (line == null) {
+      line = new Line();
+      line.lastTag = virtualTime;
+      lines.put(tenant, line);
     }
+    line.weight = weight;
+    job.tag = Math.max(line.lastTag, virtualTime) + 1 / weight;
+    if (line.count == 0) {
+      line.firstTag = job.tag;
+    }
+    line.lastTag = job.tag;
+    line.count++;
+    job.front = false;
     job.ticket = nextTicket++;
-    waiting.addLast(job);
+    waiting.add(job);
   }
 
   void addFirst(TrackedJob job) {
-    if (waiting.isEmpty()) {
-      addLast(job);
-      return;
-    }
+    job.tag = Double.NEGATIVE_INFINITY;
     job.ticket = --frontTicket;
-    waiting.addFirst(job);
+    job.front = true;
+    atFront++;
+    waiting.add(job);
   }
 
   TrackedJob peek() {
-    return waiting.peekFirst();
+    return waiting.isEmpty() ? null : waiting.first();
   }
 
   TrackedJob poll() {
     TrackedJob job = waiting.pollFirst();
-    TrackedJob next = waiting.peekFirst();
-    if (next != null) {
-      frontTicket = next.ticket;
+    if (job != null) {
+      left(job);
+      if (!job.front) {
+        virtualTime = Math.max(virtualTime, job.tag);
+        Line line = lines.get(job.job.tenant());
+        if (line != null) {
+          line.firstTag = job.tag + 1 / line.weight;
+        }
+      }
     }
     return job;
   }
 
   boolean remove(TrackedJob job) {
     boolean removed = waiting.remove(job);
-    TrackedJob next = waiting.peekFirst();
-    if (removed && next != null) {
-      frontTicket = next.ticket;
+    if (removed) {
+      left(job);
     }
     return removed;
   }
 
-  /** 1 for the next job to run; an upper bound when jobs ahead left the line. */
-  int position(TrackedJob job) {
-    return (int) Math.min(waiting.size(), job.ticket - frontTicket + 1);
+  private void left(TrackedJob job) {
+    if (job.front) {
+      atFront--;
+      return;
+    }
+    Line line = lines.get(job.job.tenant());
+    if (line != null && --line.count == 0) {
+      lines.remove(job.job.tenant());
+    }
   }
 
-  /** The waiting jobs, front first, as a copy (safe to end them while iterating). */
+  /**
+   * 1 for the next job to run; an estimate from the tags (exact while no job leaves from the middle, an upper
+   * bound when some did), in as many steps as there are tenants waiting, not jobs.
+   */
+  int position(TrackedJob job) {
+    if (job.front) {
+      return (int) Math.min(atFront, job.ticket - frontTicket + 1);
+    }
+    long ahead = atFront;
+    for (Line line : lines.values()) {
+      if (line.firstTag <= job.tag) {
+        ahead += Math.min(line.count, (long) Math.floor((job.tag - line.firstTag) * line.weight + 1e-9) + 1);
+      }
+    }
+    return (int) Math.max(1, Math.min(waiting.size(), ahead));
+  }
+
+  /** The waiting jobs, next first, as a copy (safe to end them while iterating). */
   List<TrackedJob> snapshot() {
     return List.copyOf(waiting);
   }

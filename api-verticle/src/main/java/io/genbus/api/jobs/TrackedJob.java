@@ -20,8 +20,12 @@ final class TrackedJob {
   long servableAt;
   /** Adopted jobs: events of the current attempt up to this number were stored by the previous owner. */
   int skipUpTo;
-  /** Place in its {@link ModelQueue}, set by the queue. */
+  /** Place in its {@link ModelQueue}, set by the queue: order of arrival, fair-share tag, sent back to the front. */
   long ticket;
+  double tag;
+  boolean front;
+  /** Images delivered to the listener. */
+  int images;
 
   private final Set<String> tried = new HashSet<>();
   private State state = State.QUEUED;

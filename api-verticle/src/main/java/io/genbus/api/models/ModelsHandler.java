@@ -1,30 +1,43 @@
 package io.genbus.api.models;
 
+import io.genbus.api.auth.Caller;
 import io.genbus.api.errors.ApiException;
 import io.genbus.api.jobs.Scheduler;
+import io.genbus.api.tenants.Tenant;
+import io.genbus.api.tenants.TenantRegistry;
 import io.genbus.protocol.Capabilities;
 import io.genbus.protocol.ErrorCode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** {@code GET /v1/models} and {@code GET /v1/models/{id}}: the models live workers serve now. */
+/**
+ * {@code GET /v1/models} and {@code GET /v1/models/{id}}: the models live workers serve now, of those the
+ * caller's tenant may use.
+ */
 public final class ModelsHandler {
 
   /** The extension field of {@code GET /v1/models/{id}} (see README, "Images API"). */
   public static final String CAPABILITIES_FIELD = "genbus.capabilities";
 
   private final Scheduler scheduler;
+  private final TenantRegistry tenants;
 
-  public ModelsHandler(Scheduler scheduler) {
+  public ModelsHandler(Scheduler scheduler, TenantRegistry tenants) {
     this.scheduler = scheduler;
+    this.tenants = tenants;
   }
 
   public void list(RoutingContext ctx) {
+    Tenant tenant = tenants.tenant(Caller.of(ctx).tenant());
     scheduler.read((dispatcher, directory) -> directory.models())
         .onSuccess(models -> {
           JsonArray data = new JsonArray();
-          models.forEach((id, created) -> data.add(model(id, created)));
+          models.forEach((id, created) -> {
+            if (tenant.allows(id)) {
+              data.add(model(id, created));
+            }
+          });
           json(ctx, new JsonObject().put("object", "list").put("data", data));
         })
         .onFailure(ctx::fail);
@@ -32,6 +45,10 @@ public final class ModelsHandler {
 
   public void get(RoutingContext ctx) {
     String id = ctx.pathParam("model");
+    if (!tenants.tenant(Caller.of(ctx).tenant()).allows(id)) {
+      ctx.fail(new ApiException(ErrorCode.MODEL_NOT_ALLOWED, "model", id));
+      return;
+    }
     scheduler.read((dispatcher, directory) -> directory.models().containsKey(id)
             ? model(id, directory.models().get(id)).put(CAPABILITIES_FIELD, capabilities(Capabilities.union(
                 directory.workers(id).stream().map(w -> w.info().capabilities()).toList())))

@@ -18,7 +18,7 @@ class StatusHistoryTest {
   final AtomicInteger waiting = new AtomicInteger();
 
   void end(String model, String outcome) {
-    history.ended(new EndedJob("job", model, outcome, 0, 0, 0, "w/0", 1));
+    history.ended(new EndedJob("job", model, outcome, 0, 0, 0, "w/0", 1, null, 0));
   }
 
   static List<Long> series(JsonObject json, String model, String name) {
