@@ -52,6 +52,8 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local f = io.open("$4", "r"); wrk.body = f:read("*a"); f:close()
 LUA
+  # AUTH (a bearer key) for a node with keys
+  [ -n "${AUTH:-}" ] && echo "wrk.headers[\"Authorization\"] = \"Bearer $AUTH\"" >> "$lua"
   local threads=2
   [ "$2" -lt 2 ] && threads=1
   # --timeout: wrk would otherwise drop a request after 2 s and reconnect, cancelling a job that waits in line
