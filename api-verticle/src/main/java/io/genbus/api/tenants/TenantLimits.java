@@ -16,8 +16,11 @@ import java.util.function.LongSupplier;
  * node takes units in leases of 1 % of the limit (at least 1) and spends them locally, so a busy tenant
  * costs one cluster call per lease, not per request; the cluster never grants more than the limit, so the
  * total accepted never passes it, and at most one lease per API node can be left unspent when a window
- * ends. Jobs in flight are counted exactly, per node, in the cluster: each admission and each end is one
- * call; a node that dies takes its count with it.
+ * ends. Places for jobs in flight are leased the same way, per node, from a count the cluster keeps per
+ * node (so a node that dies takes its places with it): a node spends its spare places locally, asks for
+ * more (1 % of the limit, at least 1) when it has none, and gives spare places back as soon as they make a
+ * whole lease — so the cluster never has more jobs in flight than the limit, and no node keeps more than
+ * one lease of places another node could use.
  *
  * <p>One per node, shared by its HTTP loops and told by the dispatcher (as a {@link JobObserver}) when a job
  * ends: every method holds the lock only for a few steps, never across a cluster call.
@@ -54,6 +57,12 @@ public final class TenantLimits implements JobObserver {
     }
   }
 
+  /** Places in flight this node holds for a tenant (granted by the cluster) and how many its jobs use. */
+  private static final class Places {
+    int held;
+    int inFlight;
+  }
+
   /** What a limited window says, for the {@code x-ratelimit-*} headers. */
   public record WindowState(long limit, long remaining, long resetMs) {
   }
@@ -62,6 +71,7 @@ public final class TenantLimits implements JobObserver {
   private final String nodeId;
   private final LongSupplier clock;
   private final Map<String, Lease> leases = new HashMap<>();
+  private final Map<String, Places> places = new HashMap<>();
   private final Map<String, TenantAdmission> handedOver = new HashMap<>();
 
   public TenantLimits(LimitCounters counters, String nodeId, LongSupplier clock) {
@@ -91,7 +101,7 @@ public final class TenantLimits implements JobObserver {
           return Future.<Void>succeededFuture();
         })
         .compose(v -> tenant.maxConcurrentJobs() == null ? Future.succeededFuture()
-            : counters.addInFlight(tenant.name(), nodeId, jobs, tenant.maxConcurrentJobs()).compose(added -> {
+            : acquire(tenant, jobs).compose(added -> {
               if (added) {
                 admission.inFlight = jobs;
                 return Future.succeededFuture();
@@ -180,8 +190,69 @@ public final class TenantLimits implements JobObserver {
     return clock.getAsLong() / kind.windowMs;
   }
 
+  /**
+   * Takes places for {@code jobs} jobs of the tenant: from this node's share if it holds enough spare places,
+   * else by asking the cluster for more (at least 1 % of the limit, so that a busy tenant seldom asks).
+   */
+  private Future<Boolean> acquire(Tenant tenant, int jobs) {
+    int limit = tenant.maxConcurrentJobs();
+    int chunk = chunk(limit);
+    Places places;
+    int need;
+    synchronized (this) {
+      places = this.places.computeIfAbsent(tenant.name(), n -> new Places());
+      if (places.held - places.inFlight >= jobs) {
+        places.inFlight += jobs;
+        return Future.succeededFuture(true);
+      }
+      need = jobs - (places.held - places.inFlight);
+    }
+    int want = Math.min(limit, Math.max(need, chunk));
+    return lease(tenant, places, want, jobs)
+        .compose(ok -> ok || want == need ? Future.succeededFuture(ok) : lease(tenant, places, need, jobs));
+  }
+
+  private Future<Boolean> lease(Tenant tenant, Places places, int want, int jobs) {
+    return counters.addInFlight(tenant.name(), nodeId, want, tenant.maxConcurrentJobs()).map(granted -> {
+      if (!granted) {
+        return false;
+      }
+      synchronized (this) {
+        places.held += want;
+        if (places.held - places.inFlight >= jobs) {
+          places.inFlight += jobs;
+          return true;
+        }
+      }
+      releaseInFlight(tenant, 0); // raced with another admission: give back what is spare, and refuse
+      return false;
+    });
+  }
+
+  /**
+   * {@code count} jobs of the tenant left this node: their places are spare; spare places are given back to the
+   * cluster once they make a whole lease, so this node never sits on what another node could use for long.
+   */
   Future<Void> releaseInFlight(Tenant tenant, int count) {
-    return count <= 0 ? Future.succeededFuture() : counters.removeInFlight(tenant.name(), nodeId, count);
+    int giveBack = 0;
+    synchronized (this) {
+      Places p = places.get(tenant.name());
+      if (p == null) {
+        return Future.succeededFuture();
+      }
+      p.inFlight = Math.max(0, p.inFlight - count);
+      int spare = p.held - p.inFlight;
+      Integer limit = tenant.maxConcurrentJobs();
+      if (spare > 0 && (limit == null || spare >= chunk(limit))) {
+        giveBack = spare;
+        p.held -= spare;
+      }
+    }
+    return giveBack == 0 ? Future.succeededFuture() : counters.removeInFlight(tenant.name(), nodeId, giveBack);
+  }
+
+  private static int chunk(int limit) {
+    return Math.max(1, limit / 100);
   }
 
   synchronized void handedOver(String jobId, TenantAdmission admission) {
