@@ -160,7 +160,9 @@ public final class TenantLimits implements JobObserver {
     }
     Lease held = lease;
     long resetMs = (window + 1) * kind.windowMs - now;
-    return counters.lease(windowKey(tenant, kind, window), limit, want, 2 * kind.windowMs).compose(answer -> {
+    String key = windowKey(tenant, kind, window);
+    return counters.lease(key, limit, want, 2 * kind.windowMs).compose(answer -> {
+      long spare;
       synchronized (this) {
         held.left += answer[0];
         held.usedInCluster = Math.max(held.usedInCluster, answer[1]);
@@ -168,8 +170,14 @@ public final class TenantLimits implements JobObserver {
           held.left -= units;
           return Future.succeededFuture();
         }
+        // Not enough here: what this node holds goes back, so that a smaller request on any node can have it.
+        spare = held.left;
+        held.left = 0;
+        held.usedInCluster -= spare;
       }
-      return Future.failedFuture(refusal(tenant, kind, limit, resetMs));
+      Future<long[]> returned = spare > 0 ? counters.lease(key, limit, -spare, 2 * kind.windowMs)
+          : Future.succeededFuture();
+      return returned.transform(ar -> Future.failedFuture(refusal(tenant, kind, limit, resetMs)));
     });
   }
 
