@@ -156,6 +156,11 @@ final class Http {
     return send(builder(port, path, headers).POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
+  /** Any method with a body, e.g. PATCH. */
+  static Response send(int port, String method, String path, String body, String... headers) {
+    return send(builder(port, path, headers).method(method, HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
   static Response chat(int port, String body, String... headers) {
     return post(port, "/v1/chat/completions", body, headers);
   }
