@@ -145,6 +145,11 @@ final class Http {
     return send(builder(port, path, headers).DELETE().build());
   }
 
+  /** GETs an SSE endpoint and returns it once its headers came, to be read as it arrives. */
+  static LiveStream openGet(int port, String path, String... headers) {
+    return open(builder(port, path, headers).GET().build());
+  }
+
   /** GETs an SSE endpoint and reads it to its end, line by line. */
   static Stream events(int port, String path, String... headers) {
     try (LiveStream stream = open(builder(port, path, headers).GET().build())) {
@@ -154,6 +159,28 @@ final class Http {
 
   static Response post(int port, String path, String body, String... headers) {
     return send(builder(port, path, headers).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  /** Posts {@code body} as {@code contentType} (a multipart form, say). */
+  static Response post(int port, String path, String contentType, byte[] body, String... headers) {
+    return send(builder(port, path, headers).setHeader("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+  }
+
+  /** GETs {@code path} and keeps the body as bytes (an image). */
+  static byte[] bytes(int port, String path) {
+    try {
+      HttpResponse<byte[]> response = CLIENT.send(builder(port, path).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+      if (response.statusCode() != 200) {
+        throw new AssertionError(path + " answered " + response.statusCode());
+      }
+      return response.body();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   static Response chat(int port, String body, String... headers) {
