@@ -11,7 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genbus.cluster.ClusterNode;
+import io.genbus.protocol.ErrorCode;
 import io.genbus.worker.Gate;
+import io.genbus.worker.GenerationException;
+import io.genbus.worker.GenerationResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.awt.image.BufferedImage;
@@ -49,6 +54,7 @@ class DurableImagesClusterTest {
   static int api1;
   static int api2;
   static ClusterNode onceWorker;
+  static ClusterNode flakyWorker;
   static final Gate events = new Gate();
   static final Gate once = new Gate();
   static final Gate limited = new Gate();
@@ -70,6 +76,19 @@ class DurableImagesClusterTest {
     worker("dji-events", 2, events);
     onceWorker = worker("dji-once", 2, once);
     worker("dji-limited", 3, limited);
+    // refuses the image of seed 1 (a request's second) and holds the others until they are cancelled
+    flakyWorker = cluster.worker(workerConfig("heartbeatSeconds: 1\nbackends:\n  - {type: local, models: [dji-flaky], concurrency: 2}\n"),
+        (vertx, backend) -> (request, cancellation) -> {
+          if (Long.valueOf(1).equals(request.seed())) {
+            return Future.failedFuture(new GenerationException(ErrorCode.CONTENT_BLOCKED, "the second image is refused"));
+          }
+          Promise<GenerationResult> never = Promise.promise();
+          cancellation.onCancel(() -> never.tryFail(GenerationException.cancelled()));
+          return never.future();
+        });
+    for (int port : new int[] {api1, api2}) {
+      eventually("dji-flaky served", () -> Http.get(port, "/v1/models", AUTH).body().contains("dji-flaky"));
+    }
   }
 
   @AfterAll
@@ -112,7 +131,7 @@ class DurableImagesClusterTest {
     return Base64.getDecoder().decode(item.getString("b64_json"));
   }
 
-  static <T> T get(io.vertx.core.Future<T> future) {
+  static <T> T get(Future<T> future) {
     return await(future);
   }
 
@@ -285,6 +304,20 @@ class DurableImagesClusterTest {
     assertEquals(0, cluster.workerStats(apiNode1, onceWorker).cancelled());
     Http.Response reused = Http.post(api1, "/v1/images/generations", generation("dji-once", "something else", 2, null), keyed);
     assertError(reused, 409, "invalid_request_error", "idempotency_key_reused", "Idempotency-Key");
+  }
+
+  @Test
+  @DisplayName("one image of the job fails for good: the job fails with its error, and its other image is cancelled on the worker")
+  void onePartFails() {
+    Http.Response accepted = Http.post(api2, "/v1/images/generations", generation("dji-flaky", "two, one refused", 2, null),
+        DurableJobsClusterTest.concat(AUTH, ASYNC));
+    assertEquals(202, accepted.status(), accepted.body());
+    JsonObject failed = awaitStatus(api1, accepted.json().getString("id"), "failed");
+    assertEquals("content_blocked", failed.getJsonObject("error").getString("code"), failed.encode());
+    assertTrue(failed.getJsonObject("error").getString("message").contains("the second image is refused"), failed.encode());
+    assertEquals(new JsonObject().put("total", 2).put("completed", 0), failed.getJsonObject("image_counts"));
+    assertNull(failed.getValue("result"));
+    eventually("the other image cancelled", () -> cluster.workerStats(apiNode1, flakyWorker).cancelled() == 1);
   }
 
   @Test

@@ -25,9 +25,10 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Chat requests that make durable jobs ({@code Prefer: respond-async}, {@code Idempotency-Key}, and
- * {@code POST /v1/jobs}): finds the job an idempotency key already made, or creates one; then answers 202
- * with the job, or follows the job's record like the synchronous answer it stands for (so a retry re-attaches).
+ * Requests that make durable jobs ({@code Prefer: respond-async}, {@code Idempotency-Key}, and
+ * {@code POST /v1/jobs}): finds the job an idempotency key already made, or creates one ({@link #job}, for chat
+ * and the Images API alike); then, for chat, answers 202 with the job, or follows the job's record like the
+ * synchronous answer it stands for (so a retry re-attaches).
  */
 public final class DurableRequests {
 

@@ -19,7 +19,6 @@ import io.genbus.api.observability.RequestIds;
 import io.genbus.api.tenants.TenantAdmission;
 import io.genbus.api.tenants.TenantGate;
 import io.genbus.config.ApiConfig;
-import io.genbus.protocol.ErrorCode;
 import io.genbus.protocol.InputImage;
 import io.genbus.protocol.Job;
 import io.vertx.core.Future;
