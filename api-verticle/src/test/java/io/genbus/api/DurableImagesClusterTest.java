@@ -22,7 +22,6 @@ import io.vertx.core.json.JsonObject;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -276,19 +275,12 @@ class DurableImagesClusterTest {
   void idempotentRetryAfterCut() throws Exception {
     String body = generation("dji-once", "only once", 2, null);
     long before = cluster.workerStats(apiNode1, onceWorker).completed();
-    try (Socket socket = new Socket("127.0.0.1", api1)) {
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      OutputStream out = socket.getOutputStream();
-      out.write(("POST /v1/images/generations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY
-          + "\r\nIdempotency-Key: images-42\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length
-          + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.write(bytes);
-      out.flush();
+    String[] keyed = DurableJobsClusterTest.concat(AUTH, "Idempotency-Key", "images-42");
+    try (Socket socket = Http.sendRaw(api1, "/v1/images/generations", body, keyed)) {
       List<Gate.Held> held = List.of(get(once.next()), get(once.next())); // both images run
       socket.close(); // the client is gone; its job is not
       held.forEach(Gate.Held::release);
     }
-    String[] keyed = DurableJobsClusterTest.concat(AUTH, "Idempotency-Key", "images-42");
     Http.Response retried = Http.post(api2, "/v1/images/generations", body, keyed);
     assertEquals(200, retried.status(), retried.body());
     assertEquals("true", retried.header("Idempotent-Replayed"));
