@@ -6,11 +6,13 @@ import io.genbus.api.chat.ChatJobView;
 import io.genbus.api.chat.DurableRequests;
 import io.genbus.api.durable.DurableJobs;
 import io.genbus.api.durable.JobsHandler;
+import io.genbus.api.durable.RecordFollower;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageOutput;
 import io.genbus.api.images.ImageStore;
 import io.genbus.api.images.ImagesApiHandler;
 import io.genbus.api.images.ImagesHandler;
+import io.genbus.api.images.ImagesJobView;
 import io.genbus.api.images.InputImageConverter;
 import io.genbus.api.limits.ConnectionGuard;
 import io.genbus.api.limits.ConversionGate;
@@ -107,12 +109,17 @@ final class HttpVerticle extends VerticleBase {
         shared.history());
     ImageStore imageStore = new ImageStore(vertx, config.images().ttlSeconds() * 1000L, shared.seal());
     ImageOutput imageOutput = new ImageOutput(config.images().output(), imageStore, config.images().maxStoredBytes());
-    ChatJobView jobView = new ChatJobView(vertx, shared.durable().store(), imageOutput, errors,
+    RecordFollower follower = new RecordFollower(vertx, shared.durable().store(), errors,
         config.keepAliveSeconds() * 1000L);
+    ChatJobView jobView = new ChatJobView(follower, imageOutput, errors);
     DurableRequests durableRequests = new DurableRequests(config, shared.durable(), jobView, shared.webhooks());
     ChatCompletionsHandler chat = new ChatCompletionsHandler(vertx, config, scheduler, errors, imageOutput,
         shared.converter(), shared.limits(), shared.conversions(), durableRequests, shared.tenantGate());
-    JobsHandler jobs = new JobsHandler(config, shared.durable(), durableRequests, chat, jobView, shared.tenantGate());
+    ImagesJobView imagesView = new ImagesJobView(follower, imageStore, errors);
+    ImagesApiHandler images = new ImagesApiHandler(vertx, config, scheduler, errors, imageOutput, shared.converter(),
+        shared.conversions(), shared.tenantGate(), durableRequests, imagesView);
+    JobsHandler jobs = new JobsHandler(config, shared.durable(), durableRequests, chat, jobView, images, imagesView,
+        shared.tenantGate());
     Router router = Router.router(vertx);
     router.route().handler(guard);
     router.route().handler(new RequestIds());
@@ -139,8 +146,6 @@ final class HttpVerticle extends VerticleBase {
     router.post("/v1/chat/completions")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(chat);
-    ImagesApiHandler images = new ImagesApiHandler(vertx, config, scheduler, errors, imageOutput, shared.converter(),
-        shared.conversions(), shared.tenantGate());
     router.post("/v1/images/*").handler(ticket);
     router.post("/v1/images/generations")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))

@@ -6,12 +6,21 @@ import static io.genbus.testing.Eventually.eventually;
 import static io.genbus.api.TestCluster.workerConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.genbus.api.durable.JobRecord;
+import io.genbus.api.durable.JobStore;
 import io.genbus.cluster.ClusterNode;
 import io.genbus.protocol.WorkerStats;
+import io.genbus.worker.Gate;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -70,5 +79,58 @@ class AdoptionClusterTest {
     assertEquals(3, stats.completed(), stats.toString());
     assertEquals(0, stats.cancelled(), stats.toString());
     assertEquals(finished.stream().sorted().toList(), finished, "queued jobs kept their order");
+  }
+
+  @Test
+  @DisplayName("crash of the owner of an images job of 3: its running parts keep their worker, the queued one runs after; 3 images, each made once")
+  void crashedOwnerOfImagesJob() throws Exception {
+    Gate gate = new Gate();
+    ClusterNode doomed = cluster.node();
+    int api1 = cluster.api(doomed, apiConfig("workerLostSeconds: 4")).port();
+    ClusterNode survivor = cluster.node();
+    int api2 = cluster.api(survivor, apiConfig("workerLostSeconds: 4")).port();
+    ClusterNode worker = cluster.worker(workerConfig(
+        "heartbeatSeconds: 1\nbackends:\n  - {type: local, models: [adopt-images], concurrency: 2, size: 16}\n"),
+        gate.everyBackend());
+    for (int port : new int[] {api1, api2}) {
+      eventually("model served", () -> Http.get(port, "/v1/models").body().contains("adopt-images"));
+    }
+    Http.Response accepted = Http.post(api1, "/v1/images/generations",
+        new JsonObject().put("model", "adopt-images").put("prompt", "three birds").put("n", 3).encode(),
+        "Prefer", "respond-async");
+    assertEquals(202, accepted.status(), accepted.body());
+    String id = accepted.json().getString("id");
+    // two parts run (held at the gate), the third waits in the doomed node's line
+    List<Gate.Held> running = List.of(TestCluster.await(gate.next()), TestCluster.await(gate.next()));
+    // and the owner has recorded them as running (a part it had not recorded yet would be sent again: see
+    // docs/protocol.md, "Durable jobs")
+    JobStore store = new JobStore(survivor.vertx(), 60_000, survivor.seal());
+    eventually("two parts recorded as running", () -> TestCluster.await(store.record(id)).parts().stream()
+        .filter(p -> p.status() == JobRecord.Status.RUNNING).count() == 2);
+
+    cluster.crash(doomed);
+    running.get(0).release(); // finishes while nobody owns the job: its worker keeps the image for the adopter
+    gate.open();
+    running.get(1).release();
+
+    JsonObject[] job = new JsonObject[1];
+    eventually(Duration.ofSeconds(60), "job " + id + " done", () -> {
+      job[0] = Http.get(api2, "/v1/jobs/" + id).json();
+      return job[0].getString("status").equals("succeeded");
+    });
+    assertEquals(1, job[0].getInteger("attempts"), job[0].encode());
+    JsonArray data = job[0].getJsonObject("result").getJsonArray("data");
+    assertEquals(3, data.size(), job[0].encode());
+    Set<String> distinct = new HashSet<>();
+    for (int i = 0; i < 3; i++) {
+      byte[] png = Base64.getDecoder().decode(data.getJsonObject(i).getString("b64_json"));
+      assertEquals(16, ImageIO.read(new ByteArrayInputStream(png)).getWidth());
+      distinct.add(data.getJsonObject(i).getString("b64_json"));
+    }
+    assertEquals(3, distinct.size(), "three parts, three seeds");
+    assertEquals(List.of("three birds", "three birds", "three birds"), gate.prompts(), "each part reached the backend once");
+    WorkerStats stats = cluster.workerStats(survivor, worker);
+    assertEquals(3, stats.completed(), stats.toString());
+    assertEquals(0, stats.cancelled(), stats.toString());
   }
 }

@@ -13,7 +13,6 @@ import io.genbus.cluster.ClusterNode;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -159,14 +158,7 @@ class DurableJobsClusterTest {
     String body = chatBody("dj-once", "only once", false);
     long before = cluster.workerStats(apiNode1, counted).completed();
     // the first attempt's connection is cut while its job runs
-    try (Socket socket = new Socket("127.0.0.1", api1)) {
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      OutputStream out = socket.getOutputStream();
-      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY_A
-          + "\r\nIdempotency-Key: order-42\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length
-          + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.write(bytes);
-      out.flush();
+    try (Socket socket = Http.sendRaw(api1, "/v1/chat/completions", body, concat(AUTH_A, "Idempotency-Key", "order-42"))) {
       eventually("the job runs", () -> cluster.workerStats(apiNode1, counted).running() == 1);
     }
     Http.Response retried = Http.chat(api2, body, concat(AUTH_A, "Idempotency-Key", "order-42"));

@@ -7,6 +7,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
@@ -145,6 +147,11 @@ final class Http {
     return send(builder(port, path, headers).DELETE().build());
   }
 
+  /** GETs an SSE endpoint and returns it once its headers came, to be read as it arrives. */
+  static LiveStream openGet(int port, String path, String... headers) {
+    return open(builder(port, path, headers).GET().build());
+  }
+
   /** GETs an SSE endpoint and reads it to its end, line by line. */
   static Stream events(int port, String path, String... headers) {
     try (LiveStream stream = open(builder(port, path, headers).GET().build())) {
@@ -159,6 +166,47 @@ final class Http {
   /** Any method with a body, e.g. PATCH. */
   static Response send(int port, String method, String path, String body, String... headers) {
     return send(builder(port, path, headers).method(method, HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  /** Posts {@code body} as {@code contentType} (a multipart form, say). */
+  static Response post(int port, String path, String contentType, byte[] body, String... headers) {
+    return send(builder(port, path, headers).setHeader("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+  }
+
+  /**
+   * Sends a JSON POST on a raw connection and leaves it open without reading: the test closes the socket to
+   * cut the request, as a proxy or a lost network would.
+   */
+  static Socket sendRaw(int port, String path, String body, String... headers) throws IOException {
+    Socket socket = new Socket("127.0.0.1", port);
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    StringBuilder head = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+    }
+    head.append("Content-Type: application/json\r\nContent-Length: ").append(bytes.length).append("\r\n\r\n");
+    OutputStream out = socket.getOutputStream();
+    out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+    out.write(bytes);
+    out.flush();
+    return socket;
+  }
+
+  /** GETs {@code path} and keeps the body as bytes (an image). */
+  static byte[] bytes(int port, String path) {
+    try {
+      HttpResponse<byte[]> response = CLIENT.send(builder(port, path).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+      if (response.statusCode() != 200) {
+        throw new AssertionError(path + " answered " + response.statusCode());
+      }
+      return response.body();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   static Response chat(int port, String body, String... headers) {

@@ -27,6 +27,12 @@ import java.util.Set;
  */
 public final class OutboundPolicy {
 
+  /** Resolves a host name to all its addresses (blocking); tests give names the addresses they need. */
+  @FunctionalInterface
+  public interface Resolver {
+    InetAddress[] resolve(String host) throws UnknownHostException;
+  }
+
   /** Why a URL or address may not be fetched; for the log, not the client (it would map the network). */
   public static final class Refused extends RuntimeException {
     public Refused(String reason) {

@@ -2,13 +2,11 @@ package io.genbus.api.chat;
 
 import io.genbus.api.durable.JobRecord;
 import io.genbus.api.durable.JobRecord.Event;
-import io.genbus.api.durable.JobStore;
-import io.genbus.api.durable.JobWatch;
+import io.genbus.api.durable.RecordFollower;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageOutput;
 import io.genbus.protocol.ErrorCode;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -28,18 +26,14 @@ public final class ChatJobView {
   private static final byte[] DATA = "data: ".getBytes(US_ASCII);
   private static final byte[] END = "\n\n".getBytes(US_ASCII);
 
-  private final Vertx vertx;
-  private final JobStore store;
+  private final RecordFollower follower;
   private final ImageOutput images;
   private final ErrorResponses errors;
-  private final long keepAliveMs;
 
-  public ChatJobView(Vertx vertx, JobStore store, ImageOutput images, ErrorResponses errors, long keepAliveMs) {
-    this.vertx = vertx;
-    this.store = store;
+  public ChatJobView(RecordFollower follower, ImageOutput images, ErrorResponses errors) {
+    this.follower = follower;
     this.images = images;
     this.errors = errors;
-    this.keepAliveMs = keepAliveMs;
   }
 
   /** The {@code chat.completion} of a succeeded job. */
@@ -55,28 +49,7 @@ public final class ChatJobView {
 
   /** Waits for the job to end, then answers as a non-streaming request would: the completion, or the error. */
   public void answer(HttpServerResponse response, JobRecord first, String baseUrl) {
-    JobWatch[] watch = new JobWatch[1];
-    watch[0] = new JobWatch(vertx, store, first.id(), keepAliveMs, record -> {
-      if (!record.status().terminal()) {
-        return;
-      }
-      watch[0].stop();
-      if (record.status() == JobRecord.Status.SUCCEEDED) {
-        completion(record, baseUrl)
-            .onSuccess(body -> {
-              if (!response.closed()) {
-                response.putHeader("Content-Type", "application/json").end(body.toBuffer());
-              }
-            })
-            .onFailure(err -> errors.send(response, 500, errors.body(ErrorCode.INTERNAL_ERROR, err.getMessage())));
-      } else {
-        JsonObject error = record.error();
-        int status = ErrorCode.fromCode(error.getString("code")).status();
-        errors.send(response, status, new JsonObject().put("error", error));
-      }
-    });
-    response.closeHandler(v -> watch[0].stop());
-    watch[0].start();
+    follower.answer(response, first.id(), record -> completion(record, baseUrl));
   }
 
   /**
@@ -84,87 +57,29 @@ public final class ChatJobView {
    * then the new ones as they are recorded, keep-alives every {@code keepAliveMs}, and {@code data: [DONE]}.
    */
   public void stream(HttpServerResponse response, JobRecord first, Long lastEventId, String baseUrl) {
-    response.setChunked(true)
-        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache")
-        .putHeader("X-Accel-Buffering", "no");
+    SseStream.eventStreamHeaders(response);
     ChatChunks chunks = chunks(first);
     if (lastEventId == null) {
       frame(response, 0, chunks.roleChunk());
     }
-    new Follower(response, chunks, lastEventId == null ? 0 : lastEventId, baseUrl).start(first.id());
-  }
-
-  /** Writes the events of one stream in order; images may take a read of the image store, so writes chain. */
-  private final class Follower {
-    private final HttpServerResponse response;
-    private final ChatChunks chunks;
-    private final String baseUrl;
-    private long queuedUpTo;
-    private Future<Void> writes = Future.succeededFuture();
-    private JobWatch watch;
-    private long keepAlive = -1;
-    private boolean ended;
-
-    Follower(HttpServerResponse response, ChatChunks chunks, long after, String baseUrl) {
-      this.response = response;
-      this.chunks = chunks;
-      this.queuedUpTo = after;
-      this.baseUrl = baseUrl;
-    }
-
-    void start(String jobId) {
-      watch = new JobWatch(vertx, store, jobId, keepAliveMs, this::onRecord);
-      response.closeHandler(v -> stop());
-      keepAlive = vertx.setPeriodic(keepAliveMs, id -> {
-        if (!ended && !response.writeQueueFull()) {
-          response.write(": keep-alive\n\n");
-        }
-      });
-      watch.start();
-    }
-
-    private void onRecord(JobRecord record) {
-      for (Event e : record.events()) {
-        if (e.seq() <= queuedUpTo) {
-          continue;
-        }
-        queuedUpTo = e.seq();
-        if (e.end()) {
-          writes = writes.andThen(v -> end(record, e.seq()));
-          stop();
-          return;
-        }
-        writes = writes.compose(v -> content(e, baseUrl)).map(content -> {
-          frame(response, e.seq(), chunks.contentChunk(content, false));
-          return (Void) null;
-        }).recover(err -> {
-          frame(response, e.seq(), new JsonObject().put("error", errors.error(ErrorCode.INTERNAL_ERROR, null, err.getMessage())));
-          return Future.succeededFuture();
-        });
+    follower.stream(response, first.id(), lastEventId == null ? 0 : lastEventId, new RecordFollower.Frames() {
+      @Override
+      public Future<Buffer> content(Event e) {
+        return ChatJobView.this.content(e, baseUrl).map(content -> frame(e.seq(), chunks.contentChunk(content, false)));
       }
-    }
 
-    private void end(JobRecord record, int seq) {
-      if (response.closed()) {
-        return;
+      @Override
+      public Buffer unreadable(Event e, Throwable err) {
+        return frame(e.seq(), new JsonObject().put("error", errors.error(ErrorCode.INTERNAL_ERROR, null, err.getMessage())));
       }
-      if (record.status() == JobRecord.Status.SUCCEEDED) {
-        frame(response, seq, chunks.contentChunk("", true));
-      } else {
-        frame(response, seq, new JsonObject().put("error", record.error()));
-      }
-      response.write("data: [DONE]\n\n");
-      response.end();
-    }
 
-    private void stop() {
-      ended = true;
-      watch.stop();
-      if (keepAlive >= 0) {
-        vertx.cancelTimer(keepAlive);
+      @Override
+      public Buffer end(JobRecord record, Event end) {
+        JsonObject last = record.status() == JobRecord.Status.SUCCEEDED ? chunks.contentChunk("", true)
+            : new JsonObject().put("error", record.error());
+        return frame(end.seq(), last).appendString("data: [DONE]\n\n");
       }
-    }
+    });
   }
 
   private Future<String> content(Event e, String baseUrl) {
@@ -177,8 +92,11 @@ public final class ChatJobView {
 
   private static void frame(HttpServerResponse response, long id, JsonObject json) {
     if (!response.closed()) {
-      response.write(Buffer.buffer().appendString("id: " + id + "\n").appendBytes(DATA).appendBuffer(json.toBuffer())
-          .appendBytes(END));
+      response.write(frame(id, json));
     }
+  }
+
+  private static Buffer frame(long id, JsonObject json) {
+    return Buffer.buffer().appendString("id: " + id + "\n").appendBytes(DATA).appendBuffer(json.toBuffer()).appendBytes(END);
   }
 }

@@ -25,9 +25,10 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Chat requests that make durable jobs ({@code Prefer: respond-async}, {@code Idempotency-Key}, and
- * {@code POST /v1/jobs}): finds the job an idempotency key already made, or creates one; then answers 202
- * with the job, or follows the job's record like the synchronous answer it stands for (so a retry re-attaches).
+ * Requests that make durable jobs ({@code Prefer: respond-async}, {@code Idempotency-Key}, and
+ * {@code POST /v1/jobs}): finds the job an idempotency key already made, or creates one ({@link #job}, for chat
+ * and the Images API alike); then, for chat, answers 202 with the job, or follows the job's record like the
+ * synchronous answer it stands for (so a retry re-attaches).
  */
 public final class DurableRequests {
 
@@ -105,8 +106,35 @@ public final class DurableRequests {
    */
   public Future<Void> chat(RoutingContext ctx, ChatRequest request, String bodyHash, boolean async,
                            TenantAdmission admission, Function<ChatRequest, Future<NewJobParts>> prepare) {
+    return job(ctx, bodyHash, admission, (caller, key) -> webhookUrl(request.webhook())
+            .compose(url -> prepare.apply(request)
+                .map(parts -> new NewJob(JobIds.next(), JobRecord.CHAT, CHAT_ENDPOINT, caller, request.model(),
+                    request.prompt(), request.seed(), parts.images(), url, key, bodyHash, null, null))))
+        .map(created -> {
+          answer(ctx, created, async, request.stream());
+          return null;
+        });
+  }
+
+  /** Makes a new durable job for a caller (its key id) and its Idempotency-Key (or null). */
+  @FunctionalInterface
+  public interface JobMaker {
+    Future<NewJob> make(String caller, String idempotencyKey);
+  }
+
+  /**
+   * The durable job of any generating request: the one its Idempotency-Key already made for this caller (the
+   * same body, else 409 {@code idempotency_key_reused}), or the one {@code maker} makes, created with the
+   * request's share of its tenant's limits. The request's log and headers name the job.
+   */
+  public Future<Created> job(RoutingContext ctx, String bodyHash, TenantAdmission admission, JobMaker maker) {
     String caller = Caller.of(ctx).keyId();
-    String key = idempotencyKey(ctx);
+    String key;
+    try {
+      key = idempotencyKey(ctx);
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
+    }
     Future<JobRecord> earlier = key == null ? Future.succeededFuture() : jobs.store().claimed(caller, key)
         .compose(claim -> {
           if (claim == null) {
@@ -120,38 +148,30 @@ public final class DurableRequests {
         });
     return earlier
         .compose(found -> found != null ? Future.succeededFuture(new Created(found, false))
-            : webhookUrl(request).compose(url -> prepare.apply(request)
-                .compose(parts -> create(admission, new NewJob(JobIds.next(), JobRecord.CHAT, CHAT_ENDPOINT, caller,
-                    request.model(), request.prompt(), request.seed(), parts.images(), url, key, bodyHash, null)))))
-        .map(created -> {
-          answer(ctx, created, async, request.stream());
-          return null;
+            : maker.make(caller, key).compose(n -> create(admission, n)))
+        .onSuccess(created -> {
+          ctx.put(RequestIds.JOB_ID, created.record().id());
+          if (!created.fresh()) {
+            ctx.response().putHeader("Idempotent-Replayed", "true");
+          }
         });
   }
 
-  /** Creates the job, handing it the request's share of its tenant's limits. */
+  /** Creates the job, handing each of its jobs on the bus the request's share of its tenant's limits. */
   private Future<Created> create(TenantAdmission admission, NewJob n) {
     NewJob job = n.withOrigin(admission.origin(n.caller(), n.endpoint(), n.id()));
-    admission.handOver(n.id());
+    n.jobIds().forEach(admission::handOver);
     return jobs.create(job).onComplete(ar -> {
       if (ar.failed() || !ar.result().fresh()) { // not queued, or an earlier job of the same Idempotency-Key
-        admission.takeBack(n.id());
+        n.jobIds().forEach(admission::takeBack);
       }
     });
   }
 
   private void answer(RoutingContext ctx, Created created, boolean async, boolean stream) {
     JobRecord record = created.record();
-    ctx.put(RequestIds.JOB_ID, record.id());
-    if (!created.fresh()) {
-      ctx.response().putHeader("Idempotent-Replayed", "true");
-    }
     if (async) {
-      ctx.response().setStatusCode(202)
-          .putHeader("Location", "/v1/jobs/" + record.id())
-          .putHeader("Preference-Applied", "respond-async")
-          .putHeader("Content-Type", "application/json")
-          .end(record.toApi(null).toBuffer());
+      accepted(ctx, record);
     } else if (stream) {
       view.stream(ctx.response(), record, lastEventId(ctx), baseUrl(ctx, config));
     } else {
@@ -159,20 +179,29 @@ public final class DurableRequests {
     }
   }
 
+  /** The answer to {@code Prefer: respond-async}: 202, {@code Location: /v1/jobs/{id}} and the job object. */
+  public static void accepted(RoutingContext ctx, JobRecord record) {
+    ctx.response().setStatusCode(202)
+        .putHeader("Location", "/v1/jobs/" + record.id())
+        .putHeader("Preference-Applied", "respond-async")
+        .putHeader("Content-Type", "application/json")
+        .end(record.toApi(null).toBuffer());
+  }
+
   /**
    * The request's own webhook (checked now: an address genbus may not call is refused before the job is
    * made), or the node's default, or null.
    */
-  private Future<String> webhookUrl(ChatRequest request) {
-    if (request.webhook() == null) {
+  public Future<String> webhookUrl(String requested) {
+    if (requested == null) {
       return Future.succeededFuture(config.webhooks().url());
     }
     if (!webhooks.enabled()) {
       return Future.failedFuture(new ApiException(ErrorCode.WEBHOOK_URL_REFUSED, "webhook.url",
           "this node has no api.webhooks.secret to sign webhooks with"));
     }
-    return webhooks.check(request.webhook())
+    return webhooks.check(requested)
         .recover(err -> Future.failedFuture(new ApiException(ErrorCode.WEBHOOK_URL_REFUSED, "webhook.url", err.getMessage())))
-        .map(v -> request.webhook());
+        .map(v -> requested);
   }
 }

@@ -2,10 +2,12 @@ package io.genbus.api.durable;
 
 import io.genbus.api.errors.ApiException;
 import io.genbus.api.jobs.JobDispatcher;
+import io.genbus.api.jobs.JobListener;
 import io.genbus.cluster.Membership;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.CancelJob;
 import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.ImageOptions;
 import io.genbus.protocol.InputImage;
 import io.genbus.protocol.Job;
 import io.genbus.protocol.JobOrigin;
@@ -17,6 +19,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -39,15 +42,31 @@ public final class DurableJobs {
 
   private static final Logger LOG = LoggerFactory.getLogger(DurableJobs.class);
 
-  /** A durable job to create. */
+  /**
+   * A durable job to create.
+   *
+   * @param parts an Images API job's parts, null for a chat job
+   */
   public record NewJob(String id, String kind, String endpoint, String caller, String model, String prompt, Long seed,
                        List<InputImage> images, String webhookUrl, String idempotencyKey, String bodyHash,
-                       JobOrigin origin) {
+                       JobOrigin origin, ImageParts parts) {
 
     public NewJob withOrigin(JobOrigin newOrigin) {
       return new NewJob(id, kind, endpoint, caller, model, prompt, seed, images, webhookUrl, idempotencyKey, bodyHash,
-          newOrigin);
+          newOrigin, parts);
     }
+
+    /** The jobs it is on the bus: one per image of an images job (the first with the job's id), else one. */
+    public List<String> jobIds() {
+      return parts == null ? List.of(id) : parts.ids();
+    }
+  }
+
+  /**
+   * The images side of an Images API job: its parts' job ids ({@code ids.get(0)} is the job's id), the image
+   * parameters every part carries, an edit's mask, and what its answer is built with ({@code answer}).
+   */
+  public record ImageParts(List<String> ids, ImageOptions options, InputImage mask, JsonObject answer) {
   }
 
   /** The job a request stands for, and whether the request created it (false: an earlier one, same key). */
@@ -93,8 +112,15 @@ public final class DurableJobs {
     long now = System.currentTimeMillis();
     JobRecord record = JobRecord.create(n.id(), n.kind(), n.endpoint(), n.caller(), n.model(), deps.nodeId(), now,
         n.webhookUrl(), n.bodyHash());
-    Job job = new Job(n.id(), n.model(), n.prompt(), n.seed(), dispatcher.eventsAddress(), now, n.images(),
-        adoptionGraceMs).withOrigin(n.origin());
+    // An images job keeps one request, its first part's: the others differ only in id and seed.
+    Job job = n.parts() == null
+        ? new Job(n.id(), n.model(), n.prompt(), n.seed(), dispatcher.eventsAddress(), now, n.images(), adoptionGraceMs)
+            .withOrigin(n.origin())
+        : new Job(n.id(), n.model(), n.prompt(), 0L, dispatcher.eventsAddress(), now, n.images(), n.parts().options(),
+            n.parts().mask(), adoptionGraceMs, n.origin());
+    if (n.parts() != null) {
+      record.withParts(n.parts().ids(), n.parts().answer());
+    }
     JobStore store = deps.store();
     Future<Void> written = Future.all(store.put(record), store.putRequest(job), store.own(n.id(), deps.nodeId()))
         .mapEmpty();
@@ -146,13 +172,15 @@ public final class DurableJobs {
     cancelHere(message.body().jobId()).onComplete(ar -> message.reply(ar.succeeded() && ar.result()));
   }
 
-  /** Cancels a job of this node; completes once its record says so (false: not followed here, e.g. ended). */
+  /**
+   * Cancels a job of this node (all its parts: the recorder's end does it); completes once its record says so
+   * (false: not followed here, e.g. ended).
+   */
   private Future<Boolean> cancelHere(String jobId) {
-    JobRecorder recorder = recorders.remove(jobId);
+    JobRecorder recorder = recorders.get(jobId);
     if (recorder == null) {
       return Future.succeededFuture(false);
     }
-    dispatcher.cancel(jobId, "cancelled by the client");
     recorder.cancelled();
     return recorder.stored().map(true);
   }
@@ -160,14 +188,34 @@ public final class DurableJobs {
   private Future<Void> submit(JobRecord record, Job job) {
     return onHome(() -> {
       JobRecorder recorder = follow(record);
-      dispatcher.submit(job, recorder);
+      if (record.hasParts()) {
+        for (JobRecord.Part part : record.parts()) {
+          dispatcher.submit(part(job, part), recorder.part(part.index()));
+        }
+      } else {
+        dispatcher.submit(job, recorder);
+      }
       return Future.succeededFuture();
     });
   }
 
-  /** A recorder for the job, known here until the job ends (a later DELETE then leaves the record as it is). */
+  /** Part {@code part} of an images job whose first part is {@code first}: its id, and its index as seed. */
+  private static Job part(Job first, JobRecord.Part part) {
+    return new Job(part.id(), first.model(), first.prompt(), (long) part.index(), first.replyTo(), first.createdAt(),
+        first.images(), first.options(), first.mask(), first.adoptionGraceMs(), first.origin());
+  }
+
+  /**
+   * A recorder for the job, known here until the job ends (a later DELETE then leaves the record as it is).
+   * When it ends, whatever of it still waits or runs here is stopped: an images job's other parts, once one
+   * failed for good or the client cancelled it.
+   */
   private JobRecorder follow(JobRecord record) {
-    JobRecorder recorder = new JobRecorder(vertx, deps, record, () -> recorders.remove(record.id()));
+    JobRecorder recorder = new JobRecorder(vertx, deps, record, status -> {
+      recorders.remove(record.id());
+      String reason = status == JobRecord.Status.CANCELLED ? "cancelled by the client" : "another image of the job failed";
+      record.jobIds().forEach(id -> dispatcher.cancel(id, reason)); // those that ended are no longer there
+    });
     recorders.put(record.id(), recorder);
     return recorder;
   }
@@ -230,7 +278,7 @@ public final class DurableJobs {
     JobRecord record = a.record();
     if (record.status().terminal()) {
       LOG.info("adopted job {} ({}); finishing it", record.id(), record.status().wire());
-      JobRecorder recorder = new JobRecorder(vertx, deps, record, () -> { });
+      JobRecorder recorder = new JobRecorder(vertx, deps, record, status -> { });
       recorder.adopted();
       recorder.stored().compose(v -> recorder.finish());
       return;
@@ -242,19 +290,36 @@ public final class DurableJobs {
       return;
     }
     Job job = a.job().withReplyTo(dispatcher.eventsAddress());
-    if (record.status() == JobRecord.Status.RUNNING && record.worker() != null
-        && dispatcher.adoptRunning(job, recorder, record.worker(), record.workerEvents())) {
-      LOG.info("adopted job {}, running on worker {}", record.id(), record.worker());
-      vertx.eventBus().<Boolean>request(record.controlAddress(), new JobMoved(record.id(), dispatcher.eventsAddress()))
+    if (!record.hasParts()) {
+      resume(job, recorder, record.status(), record.worker(), record.controlAddress(), record.workerEvents());
+      return;
+    }
+    // each part where it stood: those done stay done, the others keep their worker or rejoin the line
+    for (JobRecord.Part part : record.parts()) {
+      if (part.status() != JobRecord.Status.SUCCEEDED) {
+        resume(part(job, part), recorder.part(part.index()), part.status(), part.worker(), part.controlAddress(),
+            part.workerEvents());
+      }
+    }
+    recorder.settleParts();
+  }
+
+  /** One adopted job on the bus: followed on its worker if it runs on one known here, else queued. */
+  private void resume(Job job, JobListener listener, JobRecord.Status status, String worker, String control,
+                      int workerEvents) {
+    if (status == JobRecord.Status.RUNNING && worker != null
+        && dispatcher.adoptRunning(job, listener, worker, workerEvents)) {
+      LOG.info("adopted job {}, running on worker {}", job.id(), worker);
+      vertx.eventBus().<Boolean>request(control, new JobMoved(job.id(), dispatcher.eventsAddress()))
           .onComplete(ar -> {
             if (ar.failed() || !Boolean.TRUE.equals(ar.result().body())) {
-              LOG.info("job {}: its worker no longer has it; dispatching it again", record.id());
-              dispatcher.adoptionRefused(record.id());
+              LOG.info("job {}: its worker no longer has it; dispatching it again", job.id());
+              dispatcher.adoptionRefused(job.id());
             }
           });
     } else {
-      LOG.info("adopted job {}, queued", record.id());
-      dispatcher.adoptQueued(job, recorder);
+      LOG.info("adopted job {}, queued", job.id());
+      dispatcher.adoptQueued(job, listener);
     }
   }
 

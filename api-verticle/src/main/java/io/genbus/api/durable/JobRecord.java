@@ -10,6 +10,11 @@ import java.util.List;
  * A durable job's record in the cluster ({@code genbus.jobs}), as JSON. Only the job's owner writes it, through
  * its {@link JobRecorder}; any API node reads it. Its events are numbered from 1 (the SSE {@code id:} of
  * {@code GET /v1/jobs/{id}/events}); images are held by reference to the image store.
+ *
+ * <p>An Images API job of {@code n} images is one record of {@code n} <em>parts</em>: each part is one job on
+ * the bus (its own id, seed = its index; part 0's id is the record's), with its own state, worker and attempts,
+ * so that an adopter resumes each part where it stood. The record is done when every part is, failed when one
+ * fails for good.
  */
 public final class JobRecord {
 
@@ -29,11 +34,14 @@ public final class JobRecord {
     }
   }
 
-  /** One stored event: a piece of text, an image (by its name in the image store), or the end. */
-  public record Event(int seq, String type, String text, String image, String mimeType) {
+  /**
+   * One stored event: a piece of text, an image (by its name in the image store), or the end. An images job's
+   * image names its part, and carries as {@code text} what the backend said about it (its revised prompt).
+   */
+  public record Event(int seq, String type, String text, String image, String mimeType, Integer part) {
     static Event of(JsonObject json) {
       return new Event(json.getInteger("seq"), json.getString("type"), json.getString("text"),
-          json.getString("image"), json.getString("mime_type"));
+          json.getString("image"), json.getString("mime_type"), json.getInteger("part"));
     }
 
     public boolean end() {
@@ -41,7 +49,18 @@ public final class JobRecord {
     }
   }
 
+  /** One part of an images job: one image's job on the bus. */
+  public record Part(int index, String id, Status status, String worker, String controlAddress, int attempts,
+                     int workerEvents) {
+    static Part of(int index, JsonObject json) {
+      return new Part(index, json.getString("id"), Status.of(json.getString("status")), json.getString("worker"),
+          json.getString("control"), json.getInteger("attempts"), json.getInteger("worker_events"));
+    }
+  }
+
   public static final String CHAT = "chat.completion";
+  public static final String IMAGE_GENERATION = "image_generation";
+  public static final String IMAGE_EDIT = "image_edit";
 
   private final JsonObject json;
 
@@ -73,6 +92,18 @@ public final class JobRecord {
       json.put("webhook", new JsonObject().put("url", webhookUrl).put("delivered", false).put("attempts", new JsonArray()));
     }
     return new JobRecord(json);
+  }
+
+  /**
+   * Makes this new record an images job's: its parts (one job id each) and what its answer is built with
+   * ({@code response_format}, and the image parameters the Images API echoes).
+   */
+  public JobRecord withParts(List<String> partIds, JsonObject answer) {
+    JsonArray parts = new JsonArray();
+    partIds.forEach(id -> parts.add(new JsonObject().put("id", id).put("status", Status.QUEUED.wire())
+        .put("attempts", 0).put("worker_events", 0).put("text", "").put("images", 0)));
+    json.put("parts", parts).put("answer", answer);
+    return this;
   }
 
   JsonObject json() {
@@ -136,6 +167,35 @@ public final class JobRecord {
     return webhook() != null && !webhook().getBoolean("delivered") && !webhook().getBoolean("given_up", false);
   }
 
+  /** Whether this is an images job, of parts. */
+  public boolean hasParts() {
+    return json.containsKey("parts");
+  }
+
+  public List<Part> parts() {
+    List<Part> parts = new ArrayList<>();
+    JsonArray array = json.getJsonArray("parts");
+    for (int i = 0; array != null && i < array.size(); i++) {
+      parts.add(Part.of(i, array.getJsonObject(i)));
+    }
+    return parts;
+  }
+
+  /** The jobs on the bus this record stands for: its parts', or its own id. */
+  public List<String> jobIds() {
+    return hasParts() ? parts().stream().map(Part::id).toList() : List.of(id());
+  }
+
+  /** Images stored for part {@code index}. */
+  public int partImages(int index) {
+    return part(index).getInteger("images");
+  }
+
+  /** An images job's answer parameters: {@code response_format}, {@code size}, {@code quality}, … */
+  public JsonObject answer() {
+    return json.getJsonObject("answer");
+  }
+
   public List<Event> events() {
     List<Event> events = new ArrayList<>();
     json.getJsonArray("events").forEach(e -> events.add(Event.of((JsonObject) e)));
@@ -171,6 +231,39 @@ public final class JobRecord {
   void image(String name, String mimeType) {
     addEvent(new JsonObject().put("type", "image").put("image", name).put("mime_type", mimeType));
     json.put("worker_events", workerEvents() + 1);
+  }
+
+  void partRunning(int index, String workerId, String controlAddress, long now) {
+    JsonObject part = part(index);
+    int attempts = part.getInteger("attempts") + 1;
+    part.put("status", Status.RUNNING.wire()).put("worker", workerId).put("control", controlAddress)
+        .put("attempts", attempts).put("worker_events", 0).put("text", "");
+    json.put("status", Status.RUNNING.wire()).put("attempts", Math.max(attempts, json.getInteger("attempts")));
+    if (!json.containsKey("started_at_ms")) {
+      json.put("started_at_ms", now);
+    }
+  }
+
+  /** Text of part {@code index}: kept with the part, and given to its next image as its revised prompt. */
+  void partText(int index, String text) {
+    JsonObject part = part(index);
+    part.put("text", part.getString("text") + text).put("worker_events", part.getInteger("worker_events") + 1);
+  }
+
+  void partImage(int index, String name, String mimeType) {
+    JsonObject part = part(index);
+    String text = part.getString("text").strip();
+    addEvent(new JsonObject().put("type", "image").put("part", index).put("image", name).put("mime_type", mimeType)
+        .put("text", text.isEmpty() ? null : text));
+    part.put("worker_events", part.getInteger("worker_events") + 1).put("images", part.getInteger("images") + 1);
+  }
+
+  void partDone(int index) {
+    part(index).put("status", Status.SUCCEEDED.wire());
+  }
+
+  private JsonObject part(int index) {
+    return json.getJsonArray("parts").getJsonObject(index);
   }
 
   void ended(Status status, JsonObject error, long now) {
@@ -210,6 +303,11 @@ public final class JobRecord {
         .put("completed_at", seconds("completed_at_ms"))
         .put("attempts", json.getInteger("attempts"))
         .put("error", error());
+    if (hasParts()) {
+      List<Part> parts = parts();
+      api.put("image_counts", new JsonObject().put("total", parts.size())
+          .put("completed", parts.stream().filter(p -> p.status() == Status.SUCCEEDED).count()));
+    }
     if (result != null) {
       api.put("result", result);
     }

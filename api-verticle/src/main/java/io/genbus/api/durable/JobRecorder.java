@@ -11,6 +11,7 @@ import io.genbus.protocol.ErrorLanguage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * (images to the image store first), in order, and each write is announced on {@link Addresses#jobChanged}
  * so that watchers on any node read it. Once the job ends its request is dropped, its webhook delivered,
  * and its ownership released. Confined to the owner's scheduler loop, like the dispatcher.
+ *
+ * <p>A chat job's events come to the recorder itself; an images job's to the listener of each of its parts
+ * ({@link #part}): the job succeeds once every part delivered its image, and fails with the first part that
+ * fails for good (or delivers none), as a synchronous Images API request would.
  */
 public final class JobRecorder implements JobListener {
 
@@ -28,20 +33,28 @@ public final class JobRecorder implements JobListener {
   private final Deps deps;
   private final JobRecord record;
   private Future<Void> chain = Future.succeededFuture();
-  private final Runnable onEnded;
+  private final Consumer<Status> onEnded;
   private boolean ended;
+  /** Images jobs: parts done, and images received per part (before they are stored: the decisions are made on arrival). */
+  private int partsDone;
+  private final int[] partImages;
 
   /** What every recorder of a node uses. */
   public record Deps(String nodeId, JobStore store, ImageStore images, ErrorResponses errors, WebhookSender webhooks) {
   }
 
-  /** @param onEnded called once the job ended (its record may still be written after) */
-  JobRecorder(Vertx vertx, Deps deps, JobRecord record, Runnable onEnded) {
+  /** @param onEnded called once the job ended, with how (its record may still be written after) */
+  JobRecorder(Vertx vertx, Deps deps, JobRecord record, Consumer<Status> onEnded) {
     this.vertx = vertx;
     this.deps = deps;
     this.record = record;
     this.onEnded = onEnded;
     this.ended = record.status().terminal();
+    this.partImages = new int[record.parts().size()];
+    for (JobRecord.Part part : record.parts()) {
+      partImages[part.index()] = record.partImages(part.index());
+      partsDone += part.status() == Status.SUCCEEDED ? 1 : 0;
+    }
   }
 
   String id() {
@@ -69,9 +82,14 @@ public final class JobRecorder implements JobListener {
 
   @Override
   public void onImage(String mimeType, byte[] bytes) {
+    store(mimeType, bytes, name -> record.image(name, mimeType));
+  }
+
+  /** Stores an image in the image store (for as long as the record lives), then records it under its name. */
+  private void store(String mimeType, byte[] bytes, Consumer<String> record) {
     chain = chain.transform(ar -> deps.images().put(mimeType, bytes, deps.store().ttlMs())
         .compose(name -> {
-          record.image(name, mimeType);
+          record.accept(name);
           return write();
         }));
   }
@@ -97,6 +115,66 @@ public final class JobRecorder implements JobListener {
     return chain;
   }
 
+  /** The listener of part {@code index} of an images job. */
+  JobListener part(int index) {
+    return new JobListener() {
+      @Override
+      public void onAccepted(String workerId, String controlAddress) {
+        if (!ended) {
+          step(() -> record.partRunning(index, workerId, controlAddress, System.currentTimeMillis()));
+        }
+      }
+
+      @Override
+      public void onText(String text) {
+        if (!ended) {
+          step(() -> record.partText(index, text));
+        }
+      }
+
+      @Override
+      public void onImage(String mimeType, byte[] bytes) {
+        if (!ended) {
+          partImages[index]++;
+          store(mimeType, bytes, name -> record.partImage(index, name, mimeType));
+        }
+      }
+
+      @Override
+      public void onDone() {
+        if (ended) {
+          return;
+        }
+        if (partImages[index] == 0) {
+          onError(ErrorCode.GENERATION_FAILED, ErrorCode.GENERATION_FAILED.message(ErrorLanguage.EN,
+              "the backend answered with no image"));
+          return;
+        }
+        step(() -> record.partDone(index));
+        if (++partsDone == partImages.length) {
+          JobRecorder.this.onDone();
+        }
+      }
+
+      @Override
+      public void onError(ErrorCode code, String message) {
+        JobRecorder.this.onError(code, message);
+      }
+
+      @Override
+      public Future<Void> stored() {
+        return chain;
+      }
+    };
+  }
+
+  /** An adopted images job whose parts had all delivered when its owner died: it ends now. */
+  void settleParts() {
+    if (record.hasParts() && partsDone == partImages.length) {
+      onDone();
+    }
+  }
+
   /**
    * The job ended: written, then its request dropped, its webhook delivered (this node retries it for as
    * long as it lives; an adopter resumes it), then nobody needs to own it any more.
@@ -106,7 +184,7 @@ public final class JobRecorder implements JobListener {
       return;
     }
     ended = true;
-    onEnded.run();
+    onEnded.accept(status);
     step(() -> record.ended(status, error, System.currentTimeMillis()));
     Future<Void> written = chain;
     written.compose(v -> deps.store().removeRequest(record.id()))

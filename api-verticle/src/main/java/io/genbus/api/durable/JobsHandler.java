@@ -7,6 +7,10 @@ import io.genbus.api.chat.ChatRequest;
 import io.genbus.api.chat.ChatRequestParser;
 import io.genbus.api.chat.DurableRequests;
 import io.genbus.api.errors.ApiException;
+import io.genbus.api.images.ImageRequest;
+import io.genbus.api.images.ImageRequestParser;
+import io.genbus.api.images.ImagesApiHandler;
+import io.genbus.api.images.ImagesJobView;
 import io.genbus.api.tenants.TenantGate;
 import io.genbus.config.ApiConfig;
 import io.genbus.protocol.ErrorCode;
@@ -23,7 +27,7 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * The job API, on any API node: {@code POST /v1/jobs} (an asynchronous request in an envelope),
+ * The job API, on any API node: {@code POST /v1/jobs} (an asynchronous chat or Images API request in an envelope),
  * {@code GET /v1/jobs/{id}} (the job, with its result once it succeeded, in the original endpoint's shape),
  * {@code GET /v1/jobs/{id}/events} (SSE: replay, then live), {@code DELETE /v1/jobs/{id}} and
  * {@code GET /v1/jobs} (the caller's jobs, OpenAI's list shape). A job of another caller is 404, as is an
@@ -32,6 +36,8 @@ import java.util.regex.Pattern;
 public final class JobsHandler {
 
   private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{24}");
+  private static final List<String> ENDPOINTS = List.of(DurableRequests.CHAT_ENDPOINT, ImagesApiHandler.GENERATIONS,
+      ImagesApiHandler.EDITS);
   static final int MAX_LIMIT = 100;
 
   private final ApiConfig config;
@@ -39,19 +45,26 @@ public final class JobsHandler {
   private final DurableRequests requests;
   private final ChatCompletionsHandler chat;
   private final ChatJobView view;
+  private final ImagesApiHandler images;
+  private final ImagesJobView imagesView;
   private final TenantGate gate;
 
   public JobsHandler(ApiConfig config, DurableJobs jobs, DurableRequests requests, ChatCompletionsHandler chat,
-                     ChatJobView view, TenantGate gate) {
+                     ChatJobView view, ImagesApiHandler images, ImagesJobView imagesView, TenantGate gate) {
     this.config = config;
     this.gate = gate;
     this.jobs = jobs;
     this.requests = requests;
     this.chat = chat;
     this.view = view;
+    this.images = images;
+    this.imagesView = imagesView;
   }
 
-  /** {@code POST /v1/jobs} with {@code {"endpoint": "/v1/chat/completions", "body": {…}, "webhook": {"url"}}}. */
+  /**
+   * {@code POST /v1/jobs} with {@code {"endpoint": "/v1/chat/completions" | "/v1/images/generations" |
+   * "/v1/images/edits", "body": {…}, "webhook": {"url"}}}; an edit's images as data URLs (the JSON form).
+   */
   public void create(RoutingContext ctx) {
     try {
       JsonObject envelope = envelope(ctx.body().buffer());
@@ -59,17 +72,28 @@ public final class JobsHandler {
       if (endpoint == null) {
         throw new ApiException(ErrorCode.MISSING_PARAMETER, "endpoint", "endpoint");
       }
-      if (!DurableRequests.CHAT_ENDPOINT.equals(endpoint)) {
-        throw new ApiException(ErrorCode.INVALID_VALUE, "endpoint", "endpoint", "one of: " + DurableRequests.CHAT_ENDPOINT);
+      if (!ENDPOINTS.contains(endpoint)) {
+        throw new ApiException(ErrorCode.INVALID_VALUE, "endpoint", "endpoint", "one of: " + String.join(", ", ENDPOINTS));
       }
       if (!(envelope.getValue("body") instanceof JsonObject body)) {
         throw new ApiException(ErrorCode.INVALID_TYPE, "body", "body", "an object (the request of the endpoint)");
       }
-      ChatRequest parsed = ChatRequestParser.parse(body, config.images().maxCount(), config.maxPromptChars());
       String webhook = ChatRequestParser.webhook(envelope, "webhook");
+      String hash = DurableRequests.hash((String) endpoint, body.toBuffer());
+      if (!DurableRequests.CHAT_ENDPOINT.equals(endpoint)) {
+        ImageRequest parsed = ImageRequestParser.json(body, ImagesApiHandler.EDITS.equals(endpoint),
+            config.images().maxCount(), config.maxPromptChars());
+        ImageRequest request = webhook == null ? parsed : new ImageRequest(parsed.edit(), parsed.model(),
+            parsed.prompt(), parsed.n(), parsed.options(), parsed.responseFormat(), parsed.stream(), parsed.images(),
+            parsed.mask(), webhook);
+        gate.admit(ctx, request.model(), request.n())
+            .compose(admission -> images.durable(ctx, request, hash, true, admission))
+            .onFailure(ctx::fail);
+        return;
+      }
+      ChatRequest parsed = ChatRequestParser.parse(body, config.images().maxCount(), config.maxPromptChars());
       ChatRequest request = webhook == null ? parsed
           : new ChatRequest(parsed.model(), parsed.prompt(), parsed.stream(), parsed.seed(), parsed.images(), webhook);
-      String hash = DurableRequests.hash((String) endpoint, body.toBuffer());
       gate.admit(ctx, request.model(), 1)
           .compose(admission -> requests.chat(ctx, request, hash, true, admission, chat::newDurable))
           .onFailure(ctx::fail);
@@ -79,18 +103,24 @@ public final class JobsHandler {
   }
 
   public void get(RoutingContext ctx) {
+    String baseUrl = DurableRequests.baseUrl(ctx, config);
     load(ctx)
-        .compose(record -> record.status() == JobRecord.Status.SUCCEEDED
-            ? view.completion(record, DurableRequests.baseUrl(ctx, config)).map(record::toApi)
-            : Future.succeededFuture(record.toApi(null)))
+        .compose(record -> record.status() != JobRecord.Status.SUCCEEDED ? Future.succeededFuture(record.toApi(null))
+            : (record.hasParts() ? imagesView.result(record, baseUrl) : view.completion(record, baseUrl))
+                .map(record::toApi))
         .onSuccess(job -> json(ctx, job))
         .onFailure(ctx::fail);
   }
 
   public void events(RoutingContext ctx) {
     load(ctx)
-        .onSuccess(record -> view.stream(ctx.response(), record, DurableRequests.lastEventId(ctx),
-            DurableRequests.baseUrl(ctx, config)))
+        .onSuccess(record -> {
+          if (record.hasParts()) {
+            imagesView.stream(ctx.response(), record, DurableRequests.lastEventId(ctx), true);
+          } else {
+            view.stream(ctx.response(), record, DurableRequests.lastEventId(ctx), DurableRequests.baseUrl(ctx, config));
+          }
+        })
         .onFailure(ctx::fail);
   }
 

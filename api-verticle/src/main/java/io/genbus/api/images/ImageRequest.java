@@ -15,9 +15,20 @@ import java.util.List;
  * @param stream         answer as Server-Sent Events
  * @param images         an edit's input images, not yet checked or decoded
  * @param mask           an edit's mask, or null
+ * @param webhook        genbus's own {@code webhook.url}: called when a durable job ends; null for none
  */
 public record ImageRequest(boolean edit, String model, String prompt, int n, ImageOptions options, String responseFormat,
-                           boolean stream, List<ImageSource> images, ImageSource mask) {
+                           boolean stream, List<ImageSource> images, ImageSource mask, String webhook) {
+
+  /**
+   * The request as a durable job runs it: without partial images, which are previews for a live stream and
+   * are not recorded (nothing is asked of a backend that nobody would see).
+   */
+  public ImageRequest durable() {
+    ImageOptions o = options;
+    return new ImageRequest(edit, model, prompt, n, new ImageOptions(o.width(), o.height(), o.quality(), o.outputFormat(),
+        o.outputCompression(), o.background(), 0, o.user()), responseFormat, stream, images, mask, webhook);
+  }
 
   public boolean wantsUrl() {
     return "url".equals(responseFormat);

@@ -37,14 +37,21 @@ public final class ImageRequestParser {
 
   /** A JSON body: a generation, or an edit whose images are data URLs ({@code images: [{image_url}]}). */
   public static ImageRequest json(Buffer body, boolean edit, int maxImages, int maxPromptChars) {
-    JsonObject json = ChatRequestParser.object(body);
+    return json(ChatRequestParser.object(body), edit, maxImages, maxPromptChars);
+  }
+
+  /** The same, already decoded (the {@code body} of a {@code POST /v1/jobs}). */
+  public static ImageRequest json(JsonObject json, boolean edit, int maxImages, int maxPromptChars) {
     Fields fields = new Fields(json::getValue, false);
     List<ImageSource> images = edit ? jsonImages(json, maxImages) : List.of();
     ImageSource mask = edit ? jsonImage(json.getValue("mask"), "mask") : null;
-    return request(fields, edit, images, mask, maxPromptChars);
+    return request(fields, edit, images, mask, maxPromptChars, ChatRequestParser.webhook(json, "webhook"));
   }
 
-  /** A multipart form: text fields as attributes, {@code image} / {@code image[]} files and an optional {@code mask}. */
+  /**
+   * A multipart form: text fields as attributes, {@code image} / {@code image[]} files and an optional {@code mask};
+   * a webhook as the field {@code webhook[url]}.
+   */
   public static ImageRequest form(MultiMap attributes, List<MultipartBody.FilePart> files, int maxImages,
                                   int maxPromptChars) {
     Fields fields = new Fields(attributes::get, true);
@@ -57,12 +64,14 @@ public final class ImageRequestParser {
         default -> throw new IllegalStateException("not a file field: " + file.name());
       }
     }
-    return request(fields, true, checkedCount(images, "image", maxImages), mask, maxPromptChars);
+    String webhook = attributes.get("webhook[url]");
+    return request(fields, true, checkedCount(images, "image", maxImages), mask, maxPromptChars, webhook == null ? null
+        : ChatRequestParser.webhook(new JsonObject().put("webhook", new JsonObject().put("url", webhook)), "webhook"));
   }
 
   /** @param maxPromptChars {@code api.maxPromptChars}, as for chat */
   private static ImageRequest request(Fields fields, boolean edit, List<ImageSource> images, ImageSource mask,
-                                      int maxPromptChars) {
+                                      int maxPromptChars, String webhook) {
     String model = fields.requiredString("model");
     String prompt = fields.requiredString("prompt");
     if (prompt.length() > maxPromptChars) {
@@ -90,7 +99,7 @@ public final class ImageRequestParser {
     }
     ImageOptions options = new ImageOptions(size[0], size[1], quality, outputFormat, compression, background,
         stream ? partialImages : 0, user);
-    return new ImageRequest(edit, model, prompt.strip(), n, options, responseFormat, stream, images, mask);
+    return new ImageRequest(edit, model, prompt.strip(), n, options, responseFormat, stream, images, mask, webhook);
   }
 
   /** {@code auto} (or none): both null; {@code WxH}: the two sides. */

@@ -1,6 +1,11 @@
 package io.genbus.api.images;
 
 import io.genbus.api.auth.Caller;
+import io.genbus.api.chat.DurableRequests;
+import io.genbus.api.durable.DurableJobs;
+import io.genbus.api.durable.DurableJobs.ImageParts;
+import io.genbus.api.durable.DurableJobs.NewJob;
+import io.genbus.api.durable.JobRecord;
 import io.genbus.api.errors.ApiException;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageRequest.ImageSource;
@@ -14,7 +19,6 @@ import io.genbus.api.observability.RequestIds;
 import io.genbus.api.tenants.TenantAdmission;
 import io.genbus.api.tenants.TenantGate;
 import io.genbus.config.ApiConfig;
-import io.genbus.protocol.ErrorCode;
 import io.genbus.protocol.InputImage;
 import io.genbus.protocol.Job;
 import io.vertx.core.Future;
@@ -24,6 +28,9 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * The Images API: {@code POST /v1/images/generations} (JSON) and {@code POST /v1/images/edits} (multipart as
@@ -31,8 +38,15 @@ import java.util.List;
  * live worker of the model can serve its parameters, its input images converted on worker threads, and its
  * {@code n} images made as {@code n} jobs that run in parallel on free slots; the answer is one JSON object
  * or, with {@code stream: true}, OpenAI's image events.
+ *
+ * <p>A request with {@code Prefer: respond-async} or an {@code Idempotency-Key} (and an images request sent to
+ * {@code POST /v1/jobs}) makes one durable job of its {@code n} images ({@link DurableJobs}): answered at once
+ * with 202, or followed from its record like the synchronous answer it stands for.
  */
 public final class ImagesApiHandler {
+
+  public static final String GENERATIONS = "/v1/images/generations";
+  public static final String EDITS = "/v1/images/edits";
 
   private final Vertx vertx;
   private final ApiConfig config;
@@ -42,9 +56,12 @@ public final class ImagesApiHandler {
   private final ImageOutput output;
   private final ConversionGate conversions;
   private final TenantGate gate;
+  private final DurableRequests durableRequests;
+  private final ImagesJobView view;
 
   public ImagesApiHandler(Vertx vertx, ApiConfig config, Scheduler scheduler, ErrorResponses errors, ImageOutput output,
-                          InputImageConverter converter, ConversionGate conversions, TenantGate gate) {
+                          InputImageConverter converter, ConversionGate conversions, TenantGate gate,
+                          DurableRequests durable, ImagesJobView view) {
     this.vertx = vertx;
     this.gate = gate;
     this.config = config;
@@ -53,70 +70,130 @@ public final class ImagesApiHandler {
     this.converter = converter;
     this.output = output;
     this.conversions = conversions;
+    this.durableRequests = durable;
+    this.view = view;
+  }
+
+  /** A checked request, and for a durable one what its Idempotency-Key is compared on (else null). */
+  private record Parsed(ImageRequest request, String bodyHash) {
   }
 
   /** {@code POST /v1/images/generations}; the body was read by a body handler. */
   public void generations(RoutingContext ctx) {
-    parseJson(ctx.body().buffer(), false).compose(request -> admit(ctx, request)).onFailure(ctx::fail);
+    handle(ctx, durable -> parseJson(ctx.body().buffer(), false, durable));
   }
 
   /** {@code POST /v1/images/edits}, a multipart form, read here in memory (in the routing tick). */
   public void editsMultipart(RoutingContext ctx) {
     String contentType = ctx.request().getHeader("Content-Type");
-    MultipartBody.read(ctx.request(), config.maxBodyBytes())
+    handle(ctx, durable -> MultipartBody.read(ctx.request(), config.maxBodyBytes())
         .compose(body -> vertx.executeBlocking(() -> {
           MultipartBody.Form form = MultipartBody.parse(contentType, body);
-          return ImageRequestParser.form(form.attributes(), form.files(), config.images().maxCount(),
+          ImageRequest request = ImageRequestParser.form(form.attributes(), form.files(), config.images().maxCount(),
               config.maxPromptChars());
-        }, false))
-        .compose(request -> admit(ctx, request))
-        .onFailure(ctx::fail);
+          return new Parsed(request, durable ? formHash(form) : null);
+        }, false)));
   }
 
   /** {@code POST /v1/images/edits} as JSON; the body was read by a body handler. */
   public void editsJson(RoutingContext ctx) {
-    parseJson(ctx.body().buffer(), true).compose(request -> admit(ctx, request)).onFailure(ctx::fail);
+    handle(ctx, durable -> parseJson(ctx.body().buffer(), true, durable));
   }
 
-  private Future<ImageRequest> parseJson(Buffer body, boolean edit) {
+  /** Parses (in the routing tick), admits for the caller's tenant, then makes a durable job or runs the request. */
+  private void handle(RoutingContext ctx, Function<Boolean, Future<Parsed>> parse) {
+    boolean async = DurableRequests.prefersAsync(ctx);
+    String key;
+    try {
+      key = DurableRequests.idempotencyKey(ctx);
+    } catch (ApiException e) {
+      ctx.fail(e);
+      return;
+    }
+    boolean durable = async || key != null;
+    parse.apply(durable)
+        .compose(parsed -> gate.admit(ctx, parsed.request().model(), parsed.request().n())
+            .compose(admission -> durable ? durable(ctx, parsed.request(), parsed.bodyHash(), async, admission)
+                : admit(ctx, parsed.request(), admission)))
+        .onFailure(ctx::fail);
+  }
+
+  private Future<Parsed> parseJson(Buffer body, boolean edit, boolean durable) {
     int maxImages = config.images().maxCount();
     int maxPromptChars = config.maxPromptChars();
+    String endpoint = edit ? EDITS : GENERATIONS;
+    Callable<Parsed> parse = () -> new Parsed(ImageRequestParser.json(body, edit, maxImages, maxPromptChars),
+        durable ? DurableRequests.hash(endpoint, body) : null);
     if (body != null && body.length() > 16 * 1024) { // large bodies (data URLs) parse on a worker thread
-      return vertx.executeBlocking(() -> ImageRequestParser.json(body, edit, maxImages, maxPromptChars), false);
+      return vertx.executeBlocking(parse, false);
     }
     try {
-      return Future.succeededFuture(ImageRequestParser.json(body, edit, maxImages, maxPromptChars));
-    } catch (RuntimeException e) {
+      return Future.succeededFuture(parse.call());
+    } catch (Exception e) {
       return Future.failedFuture(e);
     }
   }
 
   /**
-   * The model must be served (MODEL_NOT_FOUND), one of its workers able to serve every parameter
-   * (unsupported_parameter), and, for a non-streaming request, its line not full (429); then the input
-   * images are converted (within the node's conversion gate), and the jobs queued. The request holds its
-   * body, prompt and converted images against the node's limits until its response ends.
+   * What an Idempotency-Key compares for a form: its fields and files, not its bytes (a retry of the same form
+   * comes with another boundary).
    */
-  private Future<Void> admit(RoutingContext ctx, ImageRequest request) {
-    return gate.admit(ctx, request.model(), request.n()).compose(admission -> admit(ctx, request, admission));
+  private static String formHash(MultipartBody.Form form) {
+    Buffer canonical = Buffer.buffer();
+    form.attributes().names().stream().sorted().forEach(name -> form.attributes().getAll(name)
+        .forEach(value -> canonical.appendString(name).appendByte((byte) 0).appendString(value).appendByte((byte) 0)));
+    for (MultipartBody.FilePart file : form.files()) {
+      canonical.appendString(file.name()).appendByte((byte) 0).appendString(Integer.toString(file.bytes().length))
+          .appendByte((byte) 0).appendBytes(file.bytes());
+    }
+    return DurableRequests.hash(EDITS, canonical);
   }
 
+  /**
+   * The durable job of a request (its Idempotency-Key's, or a new one of its {@code n} images, admitted and its
+   * images converted first); then 202 with the job, or the job followed as the synchronous answer (a stream of
+   * its completed images, or the images response), so that a retry with the same key re-attaches.
+   */
+  public Future<Void> durable(RoutingContext ctx, ImageRequest request, String bodyHash, boolean async,
+                              TenantAdmission admission) {
+    ImageRequest job = request.durable();
+    return durableRequests.job(ctx, bodyHash, admission, (caller, key) -> durableRequests.webhookUrl(job.webhook())
+            .compose(url -> prepare(job, false, () -> true) // a durable job does not depend on its connection
+                .map(inputs -> newJob(job, caller, key, bodyHash, url, inputs))))
+        .map(created -> {
+          JobRecord record = created.record();
+          if (async) {
+            DurableRequests.accepted(ctx, record);
+          } else if (job.stream()) {
+            view.stream(ctx.response(), record, DurableRequests.lastEventId(ctx), false);
+          } else {
+            view.answer(ctx.response(), record, DurableRequests.baseUrl(ctx, config));
+          }
+          return null;
+        });
+  }
+
+  private static NewJob newJob(ImageRequest request, String caller, String key, String bodyHash, String webhookUrl,
+                               Inputs inputs) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < request.n(); i++) {
+      ids.add(JobIds.next());
+    }
+    return new NewJob(ids.get(0), request.edit() ? JobRecord.IMAGE_EDIT : JobRecord.IMAGE_GENERATION,
+        request.edit() ? EDITS : GENERATIONS, caller, request.model(), request.prompt(), 0L, inputs.images(), webhookUrl,
+        key, bodyHash, null, new ImageParts(ids, request.options(), inputs.mask(), ImagesJobView.answerOf(request)));
+  }
+
+  /**
+   * A synchronous request: for a non-streaming one its line must not be full (429); it holds its body, prompt
+   * and converted images against the node's limits until its response ends.
+   */
   private Future<Void> admit(RoutingContext ctx, ImageRequest request, TenantAdmission admission) {
-    String model = request.model();
     NodeLimits.Ticket ticket = RequestTicket.of(ctx);
     if (request.stream()) {
       ticket.stream(); // or 429 node_busy
     }
-    return scheduler.admit(model, false)
-        .compose(v -> scheduler.read((dispatcher, directory) ->
-            directory.workers(model).stream().map(WorkerBackend::info).toList()))
-        .compose(workers -> {
-          CapabilityCheck.check(request, workers);
-          return request.stream() ? Future.<Void>succeededFuture() : scheduler.admit(model, true);
-        })
-        .compose(v -> request.images().isEmpty()
-            ? Future.succeededFuture(new Inputs(List.of(), null))
-            : conversions.run(() -> !ctx.response().closed(), () -> vertx.executeBlocking(() -> convert(request), false)))
+    return prepare(request, !request.stream(), () -> !ctx.response().closed())
         .map(inputs -> {
           long body = ctx.body().buffer() == null ? 0 : ctx.body().buffer().length();
           ticket.hold(body + 2L * request.prompt().length() + inputs.images().stream().mapToLong(i -> i.data().length).sum()
@@ -124,6 +201,25 @@ public final class ImagesApiHandler {
           start(ctx, request, inputs, admission);
           return null;
         });
+  }
+
+  /**
+   * The model must be served (MODEL_NOT_FOUND), one of its workers able to serve every parameter
+   * (unsupported_parameter), and, for an {@code impatient} request, its line not full (429); then the input
+   * images are converted (within the node's conversion gate, while {@code wanted}).
+   */
+  private Future<Inputs> prepare(ImageRequest request, boolean impatient, BooleanSupplier wanted) {
+    String model = request.model();
+    return scheduler.admit(model, false)
+        .compose(v -> scheduler.read((dispatcher, directory) ->
+            directory.workers(model).stream().map(WorkerBackend::info).toList()))
+        .compose(workers -> {
+          CapabilityCheck.check(request, workers);
+          return impatient ? scheduler.admit(model, true) : Future.<Void>succeededFuture();
+        })
+        .compose(v -> request.images().isEmpty()
+            ? Future.succeededFuture(new Inputs(List.of(), null))
+            : conversions.run(wanted, () -> vertx.executeBlocking(() -> convert(request), false)));
   }
 
   /** An edit's images and mask, checked and converted (blocking). */
@@ -152,7 +248,7 @@ public final class ImagesApiHandler {
     long now = System.currentTimeMillis();
     List<Job> jobs = new ArrayList<>();
     String requestId = JobIds.next();
-    String endpoint = ctx.request().path();
+    String endpoint = request.edit() ? EDITS : GENERATIONS;
     String keyId = Caller.of(ctx).keyId();
     for (int i = 0; i < request.n(); i++) {
       // The i-th image gets seed i: deterministic backends make n different images, the same ones each time.

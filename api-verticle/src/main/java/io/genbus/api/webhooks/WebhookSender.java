@@ -1,14 +1,18 @@
 package io.genbus.api.webhooks;
 
 import io.genbus.config.WebhooksConfig;
+import io.genbus.net.OutboundPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import java.net.InetAddress;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Delivers one webhook: POSTs the body signed per Standard Webhooks, and retries with exponential backoff
  * (1 s, 2 s, 4 s, … at most 5 min apart) until a 2xx answer or until {@code api.webhooks.maxRetrySeconds}
- * after the first attempt. Every attempt is reported, so the job's record can list them.
+ * after the first attempt. Every attempt is reported, so the job's record can list them. Each attempt resolves
+ * the URL's host once and connects to the address its {@link WebhookGuard} checked, with the name as Host
+ * header and TLS SNI (and the certificate checked against the name).
  */
 public final class WebhookSender {
 
@@ -35,11 +41,17 @@ public final class WebhookSender {
   private final HttpClient client;
 
   public WebhookSender(Vertx vertx, WebhooksConfig config) {
+    this(vertx, config, InetAddress::getAllByName);
+  }
+
+  /** With a resolver of its own: tests give names the addresses they need. */
+  public WebhookSender(Vertx vertx, WebhooksConfig config, OutboundPolicy.Resolver resolver) {
     this.vertx = vertx;
     this.config = config;
-    this.guard = new WebhookGuard(vertx, config.allowPrivate());
+    this.guard = new WebhookGuard(vertx, config.allowPrivate(), resolver);
     this.signer = config.secret() == null ? null : new WebhookSigner(WebhooksConfig.secretBytes(config.secret()));
-    this.client = vertx.createHttpClient();
+    // SNI even though the connection is to an address: the server needs the name to pick its certificate
+    this.client = vertx.createHttpClient(new HttpClientOptions().setForceSni(true));
   }
 
   /** Whether webhooks can be signed (a secret is configured). */
@@ -68,8 +80,8 @@ public final class WebhookSender {
   private void attempt(String url, String id, String body, int made, long first, Consumer<Attempt> onAttempt,
                        Promise<Boolean> done) {
     long now = System.currentTimeMillis();
-    guard.check(url)
-        .compose(v -> post(url, id, body, now / 1000))
+    guard.resolve(url)
+        .compose(target -> post(target, id, body, now / 1000))
         .onComplete(ar -> {
           boolean delivered = ar.succeeded() && ar.result() / 100 == 2;
           Integer status = ar.succeeded() ? ar.result() : null;
@@ -89,10 +101,14 @@ public final class WebhookSender {
         });
   }
 
-  private Future<Integer> post(String url, String id, String body, long timestamp) {
+  private Future<Integer> post(WebhookGuard.Target target, String id, String body, long timestamp) {
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
-        .setAbsoluteURI(url)
+        .setServer(SocketAddress.inetSocketAddress(target.port(), target.address().getHostAddress()))
+        .setHost(target.host())
+        .setPort(target.port())
+        .setSsl(target.https())
+        .setURI(target.path())
         .setTimeout(config.timeoutSeconds() * 1000L)
         .setFollowRedirects(false) // a redirect could lead past the guard
         .putHeader("Content-Type", "application/json")
