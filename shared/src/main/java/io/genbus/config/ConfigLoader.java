@@ -20,7 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads one section ({@code api} or {@code worker}) of the YAML or JSON config file into its typed record,
+ * Reads one section ({@code api}, {@code worker} or {@code db}) of the YAML or JSON config file into its typed record,
  * then lets environment variables override the section's scalar keys: {@code GENBUS_API_KEEP_ALIVE_SECONDS}
  * overrides {@code api.keepAliveSeconds}; list keys take comma-separated values. A node reads only its own
  * section, so an API node never fails on a worker's settings and vice versa.
@@ -48,6 +48,11 @@ public final class ConfigLoader {
     return section(file, "worker", WorkerConfig.class);
   }
 
+  /** The top-level {@code db} section (an API node's): {@code GENBUS_DB_URL} overrides {@code db.url}. */
+  public DbConfig db(Path file) {
+    return section(file, "db", DbConfig.class);
+  }
+
   /** The {@code api} section of a config given as YAML or JSON text (a whole file, or just the section's keys). */
   public ApiConfig apiFromText(String text) {
     return sectionFromText(text, "api", ApiConfig.class);
@@ -56,6 +61,11 @@ public final class ConfigLoader {
   /** The {@code worker} section of a config given as YAML or JSON text (a whole file, or just the section's keys). */
   public WorkerConfig workerFromText(String text) {
     return sectionFromText(text, "worker", WorkerConfig.class);
+  }
+
+  /** The {@code db} section of a config given as YAML or JSON text (a whole file, or just the section's keys). */
+  public DbConfig dbFromText(String text) {
+    return sectionFromText(text, "db", DbConfig.class);
   }
 
   private <T extends Record> T sectionFromText(String text, String name, Class<T> type) {
@@ -101,7 +111,7 @@ public final class ConfigLoader {
       return JsonNodeFactory.instance.objectNode();
     }
     if (!root.isObject()) {
-      throw new ConfigException(where(file) + "the file must hold a mapping with 'api' and/or 'worker'");
+      throw new ConfigException(where(file) + "the file must hold a mapping with 'api', 'worker' and/or 'db'");
     }
     JsonNode section = root.get(name);
     if (section == null || section.isNull()) {
