@@ -1,5 +1,7 @@
 // The status page's script (served by DashboardHandler as a file: the page's CSP allows no inline script).
-// Polls /v1/status every second and /v1/status/history every ten; draws the tables and a 15-minute chart per model.
+// Polls /v1/status every second and /v1/status/history and /v1/status/usage every ten; draws the tables, a 15-minute
+// chart per model, and the cluster's images per hour (last 24 h) by model and by tenant with Chart.js (vendored:
+// /dashboard/chart.umd.min.js).
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -73,6 +75,73 @@ function renderHistory(h) {
   }).join(""));
 }
 
+// --- the usage view: images per hour over 24 h (Chart.js), top tenants --------------------------------------------
+const PALETTE = ["#58a6ff", "#3fb950", "#f0883e", "#d2a8ff", "#f85149", "#e3b341", "#39c5cf", "#ff7b72", "#a5d6ff", "#7ee787"];
+const charts = {};
+const hourLabel = (ms) => String(new Date(ms).getHours()).padStart(2, "0") + ":00";
+
+// After each draw, counts the pixels of the chart area painted in the first series' colour: the canvas says it
+// really drew bars (data-bar-pixels), which its DOM alone cannot show.
+const barPixels = {
+  id: "genbusBarPixels",
+  afterRender(chart) {
+    const area = chart.chartArea, r = chart.currentDevicePixelRatio || 1;
+    const [red, green, blue] = [1, 3, 5].map((i) => parseInt(PALETTE[0].slice(i, i + 2), 16));
+    let count = 0;
+    try {
+      const px = chart.ctx.getImageData(area.left * r, area.top * r, Math.max(1, area.width * r), Math.max(1, area.height * r)).data;
+      for (let i = 0; i < px.length; i += 4) {
+        if (px[i] === red && px[i + 1] === green && px[i + 2] === blue && px[i + 3] === 255) count++;
+      }
+    } catch (e) {
+      count = -1;
+    }
+    chart.canvas.dataset.barPixels = count;
+  },
+};
+
+function drawUsage(id, labels, series) {
+  const canvas = $(id);
+  const datasets = Object.entries(series).map(([name, values], i) => ({
+    label: name, data: values, backgroundColor: PALETTE[i % PALETTE.length], borderWidth: 0 }));
+  canvas.dataset.series = Object.keys(series).join(",");
+  canvas.dataset.total = datasets.reduce((sum, d) => sum + d.data.reduce((a, b) => a + b, 0), 0);
+  if (charts[id]) {
+    charts[id].data.labels = labels;
+    charts[id].data.datasets = datasets;
+    charts[id].update("none");
+    return;
+  }
+  const axis = { ticks: { color: "#8b98a5" }, grid: { color: "#2a3441" }, stacked: true };
+  charts[id] = new Chart(canvas, {
+    type: "bar",
+    data: { labels, datasets },
+    options: {
+      animation: false, responsive: true, maintainAspectRatio: false,
+      scales: { x: { ...axis, ticks: { ...axis.ticks, maxRotation: 0, autoSkip: true } },
+        y: { ...axis, beginAtZero: true, ticks: { ...axis.ticks, precision: 0 } } },
+      plugins: { legend: { labels: { color: "#e6edf3", boxWidth: 12 } } },
+    },
+    plugins: [barPixels],
+  });
+}
+
+function renderUsage(u) {
+  if (typeof Chart === "undefined") {
+    $("usageNote").textContent = "the chart library did not load";
+    return;
+  }
+  const labels = u.hours.map(hourLabel);
+  drawUsage("usageByModel", labels, u.byModel || {});
+  drawUsage("usageByTenant", labels, u.byTenant || {});
+  rows("topTenants", (u.topTenants || []).map((t) => `<tr data-tenant="${esc(t.key)}" data-images="${t.images}"><td>${esc(t.key)}</td>
+    <td class="num">${t.images}</td><td class="num">${t.requests}</td><td class="num">${t.jobs}</td>
+    <td class="num ${t.failed ? "err" : ""}">${t.failed}</td></tr>`).join(""));
+  $("usageNote").textContent = u.persistent
+    ? "Every job is also kept in PostgreSQL: GET /v1/usage for any range."
+    : "No database (db.url): usage is kept only as hourly totals in cluster memory, for 8 days.";
+}
+
 function renderDurable(list) {
   rows("durable", (list.data || []).map((j) => `<tr data-durable="${esc(j.id)}"><td class="mono">${esc(j.id)}</td>
     <td>${esc(j.model)}</td><td class="${j.status === "failed" || j.status === "cancelled" ? "err" : j.status === "succeeded" ? "done" : ""}">${esc(j.status)}</td>
@@ -120,6 +189,17 @@ async function refreshHistory() {
   }
 }
 
+async function refreshUsage() {
+  try {
+    const usage = await get("/v1/status/usage");
+    if (usage) {
+      renderUsage(usage);
+    }
+  } catch (e) {
+    // the status poll reports an unreachable node
+  }
+}
+
 // The job list reads every record of the cluster: every 5 s is often enough for a page.
 async function refreshDurable() {
   try {
@@ -133,11 +213,13 @@ async function refreshDurable() {
 }
 
 $("keySave").onclick = () => {
-  localStorage.setItem("genbusKey", $("keyInput").value); refresh(); refreshHistory(); refreshDurable();
+  localStorage.setItem("genbusKey", $("keyInput").value); refresh(); refreshHistory(); refreshUsage(); refreshDurable();
 };
 refresh();
 refreshHistory();
+refreshUsage();
 refreshDurable();
 setInterval(refresh, 1000);
 setInterval(refreshHistory, 10000);
+setInterval(refreshUsage, 10000);
 setInterval(refreshDurable, 5000);

@@ -16,17 +16,18 @@ import io.genbus.api.observability.JobMetrics;
 import io.genbus.api.observability.LimitMetrics;
 import io.genbus.api.status.RecentJobs;
 import io.genbus.api.status.StatusHistory;
+import io.genbus.api.usage.Usage;
 import io.genbus.api.webhooks.WebhookSender;
 import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
 import io.genbus.config.ApiConfig;
+import io.genbus.config.DbConfig;
 import io.genbus.protocol.Addresses;
 import io.genbus.api.tenants.HazelcastLimitCounters;
 import io.genbus.api.tenants.TenantGate;
 import io.genbus.api.tenants.TenantLimits;
 import io.genbus.api.tenants.TenantRegistry;
 import io.genbus.api.usage.UsageObserver;
-import io.genbus.api.usage.UsageSink;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -52,6 +53,7 @@ public final class ApiVerticle extends VerticleBase {
   static final int CLUSTER_FAILURE_DETECTION_SECONDS = 10;
 
   private final ApiConfig config;
+  private final DbConfig db;
   private final String nodeId;
   private final Membership membership;
   private final PrometheusMeterRegistry metrics;
@@ -61,18 +63,20 @@ public final class ApiVerticle extends VerticleBase {
   private WorkerDirectory directory;
   private JobDispatcher dispatcher;
   private StatusHistory history;
+  private Usage usage;
   private int port;
   private int opsPort = -1;
 
-  public ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
-                     ClusterSeal seal, HazelcastInstance hazelcast) {
-    this(config, nodeId, membership, metrics, seal, hazelcast, Runtime.getRuntime().availableProcessors());
+  public ApiVerticle(ApiConfig config, DbConfig db, String nodeId, Membership membership,
+                     PrometheusMeterRegistry metrics, ClusterSeal seal, HazelcastInstance hazelcast) {
+    this(config, db, nodeId, membership, metrics, seal, hazelcast, Runtime.getRuntime().availableProcessors());
   }
 
-  ApiVerticle(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
+  ApiVerticle(ApiConfig config, DbConfig db, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
               ClusterSeal seal, HazelcastInstance hazelcast, int httpInstances) {
     this.hazelcast = hazelcast;
     this.config = config;
+    this.db = db;
     this.nodeId = nodeId;
     this.membership = membership;
     this.metrics = metrics;
@@ -82,6 +86,12 @@ public final class ApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    // Usage first: with db.url the schema is migrated before the node serves.
+    return Usage.start(vertx, hazelcast, db, metrics).compose(this::startWith);
+  }
+
+  private Future<?> startWith(Usage started) {
+    usage = started;
     JobMetrics jobMetrics = new JobMetrics(metrics);
     RecentJobs recentJobs = new RecentJobs();
     history = new StatusHistory(vertx);
@@ -90,9 +100,8 @@ public final class ApiVerticle extends VerticleBase {
     TenantRegistry tenants = new TenantRegistry(config);
     TenantLimits tenantLimits = new TenantLimits(new HazelcastLimitCounters(vertx, hazelcast), nodeId,
         System::currentTimeMillis);
-    UsageSink usage = row -> { };
     dispatcher = new JobDispatcher(vertx, Addresses.apiEvents(nodeId, UUID.randomUUID().toString()), config,
-        directory, JobObserver.all(jobMetrics, recentJobs, history, tenantLimits, new UsageObserver(usage, nodeId)),
+        directory, JobObserver.all(jobMetrics, recentJobs, history, tenantLimits, new UsageObserver(usage.sink(), nodeId)),
         tenants::weight);
     JobStore store = new JobStore(vertx, config.jobs().ttlSeconds() * 1000L, seal);
     WebhookSender webhooks = new WebhookSender(vertx, config.webhooks());
@@ -116,7 +125,7 @@ public final class ApiVerticle extends VerticleBase {
     new LimitMetrics(metrics).watch(limits, conversions);
     HttpVerticle.Shared shared = new HttpVerticle.Shared(config, nodeId, membership, metrics, seal, scheduler, recentJobs,
         history, listenPort(config.port()), config.ops().separate() ? listenPort(config.ops().port()) : null,
-        converter, limits, conversions, durable, webhooks, tenants, new TenantGate(tenants, tenantLimits));
+        converter, limits, conversions, durable, webhooks, tenants, new TenantGate(tenants, tenantLimits), usage);
     history.start();
     return Future.all(directory.start(), dispatcher.start())
         .compose(v -> durable.start())
@@ -139,7 +148,7 @@ public final class ApiVerticle extends VerticleBase {
     history.stop();
     directory.stop();
     dispatcher.stop();
-    return Future.succeededFuture();
+    return usage.close(); // after the dispatcher ended what was left: their rows go too
   }
 
   public String deploymentId() {

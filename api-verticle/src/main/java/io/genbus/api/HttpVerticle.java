@@ -28,6 +28,8 @@ import io.genbus.api.status.StatusHistory;
 import io.genbus.api.status.StatusHandler;
 import io.genbus.api.tenants.TenantGate;
 import io.genbus.api.tenants.TenantRegistry;
+import io.genbus.api.usage.Usage;
+import io.genbus.api.usage.UsageHandler;
 import io.genbus.api.webhooks.WebhookSender;
 import io.genbus.cluster.ClusterSeal;
 import io.genbus.cluster.Membership;
@@ -54,7 +56,8 @@ final class HttpVerticle extends VerticleBase {
   record Shared(ApiConfig config, String nodeId, Membership membership, PrometheusMeterRegistry metrics,
                 ClusterSeal seal, Scheduler scheduler, RecentJobs recentJobs, StatusHistory history, int port,
                 Integer opsPort, InputImageConverter converter, NodeLimits limits, ConversionGate conversions,
-                DurableJobs durable, WebhookSender webhooks, TenantRegistry tenants, TenantGate tenantGate) {
+                DurableJobs durable, WebhookSender webhooks, TenantRegistry tenants, TenantGate tenantGate,
+                Usage usage) {
   }
 
   private final Shared shared;
@@ -134,6 +137,7 @@ final class HttpVerticle extends VerticleBase {
     router.get("/dashboard").handler(dashboard::page);
     router.get("/dashboard.js").handler(dashboard::script);
     router.get("/dashboard.css").handler(dashboard::style);
+    router.get(DashboardHandler.CHART_PATH).handler(dashboard::chart);
     // Stored images need no key: their unguessable names are the permission (see ImagesHandler).
     router.get("/v1/images/:file").handler(new ImagesHandler(imageStore)::handle);
     router.route("/v1/*").handler(new KeyAuth(shared.tenants()));
@@ -167,6 +171,9 @@ final class HttpVerticle extends VerticleBase {
     router.get("/v1/models/:model").handler(models::get);
     router.get("/v1/status").handler(status::handle);
     router.get("/v1/status/history").handler(status::history);
+    UsageHandler usage = new UsageHandler(shared.usage());
+    router.get("/v1/status/usage").handler(usage::status);
+    router.get("/v1/usage").handler(usage::usage);
     errorHandlers(router, errors);
     return router;
   }

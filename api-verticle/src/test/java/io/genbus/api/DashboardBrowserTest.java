@@ -86,6 +86,9 @@ class DashboardBrowserTest {
   @DisplayName("shows the models, workers with their slots, nodes and recent jobs, live")
   void rendersTheCluster() throws Exception {
     String jobId = chat(api, Http.chatBody("dash-model", "a cat", false)).json().getString("id").substring("chatcmpl-".length());
+    // The usage chart reads the cluster's hourly totals, which take the job within a second.
+    eventually("the job in the hourly totals",
+        () -> Http.get(api, "/v1/status/usage").json().getJsonObject("byModel").containsKey("dash-model"));
     String dom = renderedDom("http://127.0.0.1:" + api + "/");
     assertTrue(dom.contains("<title>genbus"), "the page loaded");
     assertTrue(dom.contains("data-model=\"dash-model\""), "the model is listed: " + dom);
@@ -106,7 +109,20 @@ class DashboardBrowserTest {
     assertTrue(Pattern.compile("<svg class=\"spark\"[^>]* data-model=\"dash-model\" data-series=\"jobs\" data-points=\"\\d+\" "
         + "data-last=\"[01]\" data-peak=\"1\"").matcher(dom).find(), "the jobs-per-minute chart peaks at the one job");
     assertTrue(Pattern.compile("<polyline class=\"jobs\" points=\"[0-9.]+,[0-9.]+ ").matcher(dom).find(), "its line is drawn");
-    assertFalse(dom.contains(" style=\""), "no inline style: the CSP forbids it");
+    // Chart.js sizes its canvases through the DOM (element.style), which the CSP allows; the page's markup has none.
+    assertFalse(dom.replaceAll("<canvas[^>]*>", "<canvas>").contains(" style=\""), "no inline style: the CSP forbids it");
+
+    // The usage view (Chart.js, from /v1/status/usage): the job's image drawn as a bar, by model and by tenant.
+    for (String chart : List.of("usageByModel", "usageByTenant")) {
+      Matcher canvas = Pattern.compile("<canvas id=\"" + chart + "\"[^>]*>").matcher(dom);
+      assertTrue(canvas.find(), "the " + chart + " chart is on the page: " + dom);
+      String tag = canvas.group();
+      assertTrue(tag.contains(chart.equals("usageByModel") ? "data-series=\"dash-model\"" : "data-series=\"default\""), tag);
+      assertTrue(tag.contains("data-total=\"1\""), "one image in the last 24 h: " + tag);
+      Matcher pixels = Pattern.compile("data-bar-pixels=\"(\\d+)\"").matcher(tag);
+      assertTrue(pixels.find() && Integer.parseInt(pixels.group(1)) > 20, "its bar is painted on the canvas: " + tag);
+    }
+    assertTrue(dom.contains("<tr data-tenant=\"default\" data-images=\"1\">"), "the top tenants list it: " + dom);
   }
 
   @Test
@@ -122,6 +138,12 @@ class DashboardBrowserTest {
     assertEquals("text/javascript; charset=utf-8", script.header("Content-Type"));
     assertEquals("nosniff", script.header("X-Content-Type-Options"));
     assertTrue(script.body().contains("/v1/status/history"));
+    Http.Response chartJs = Http.get(api, "/dashboard/chart.umd.min.js");
+    assertEquals(200, chartJs.status());
+    assertEquals("text/javascript; charset=utf-8", chartJs.header("Content-Type"));
+    assertTrue(chartJs.body().startsWith("/*!\n * Chart.js v4.5.1"), "vendored Chart.js, its licence header kept");
+    assertTrue(chartJs.body().contains("Released under the MIT License"));
+    assertTrue(page.body().contains("<script src=\"/dashboard/chart.umd.min.js\" defer></script>"), "served from here, no CDN");
     assertEquals("text/css; charset=utf-8", Http.get(api, "/dashboard.css").header("Content-Type"));
   }
 }

@@ -5,6 +5,7 @@ import io.genbus.cluster.ClusterTls;
 import io.genbus.config.ApiConfig;
 import io.genbus.config.BackendConfig;
 import io.genbus.config.ConfigLoader;
+import io.genbus.config.DbConfig;
 import io.genbus.config.WorkerConfig;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.StatusRequest;
@@ -80,6 +81,11 @@ final class TestCluster implements AutoCloseable {
   /** An API verticle on {@code node}, on a free port. */
   ApiVerticle api(ClusterNode node, ApiConfig config) {
     return await(ApiMain.deploy(node, config.withPort(0)));
+  }
+
+  /** An API verticle on {@code node}, on a free port, keeping usage history where {@code db} says. */
+  ApiVerticle api(ClusterNode node, ApiConfig config, DbConfig db) {
+    return await(ApiMain.deploy(node, config.withPort(0), db));
   }
 
   WorkerStats workerStats(ClusterNode from, ClusterNode worker) {

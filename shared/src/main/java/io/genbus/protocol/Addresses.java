@@ -39,6 +39,14 @@ public final class Addresses {
   /** Published by an API node when it changed runtime tenants or keys: every API node reloads them. */
   public static final String TENANTS_CHANGED = "genbus.tenants.changed";
 
+  /**
+   * Cluster-wide map: {@code <UTC hour>|<tenant>|<model>} → {@code long[4]} counters {requests, jobs, images,
+   * failed} of the jobs that ended in that hour (the hour as 10-digit hours since the epoch, so that keys sort by
+   * time). API nodes add their counts once a second with a {@link UsageDelta}; entries expire 8 days after their
+   * last change. Feeds the status page's usage chart, and {@code /v1/usage} without a database.
+   */
+  public static final String USAGE_HOURLY_MAP = "genbus.usage.hourly";
+
   /** Published by a worker whenever it joins or leaves, so API nodes refresh their model list at once. */
   public static final String WORKERS_CHANGED = "genbus.workers.changed";
 

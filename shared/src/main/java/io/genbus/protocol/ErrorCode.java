@@ -97,6 +97,9 @@ public enum ErrorCode {
       "%s", "%s"),
   NOT_CONFIGURED(501, "api_error", false,
       "%s", "%s"),
+  USAGE_UNAVAILABLE(503, "api_error", true,
+      "Usage history cannot be read right now (the database is unreachable); retry later",
+      "暂时无法读取用量历史 (数据库不可达), 请稍后重试"),
   INTERNAL_ERROR(500, "api_error", false,
       "Internal error: %s", "内部错误: %s");
 
