@@ -90,7 +90,7 @@ public final class ApiVerticle extends VerticleBase {
     return Usage.start(vertx, hazelcast, db, metrics).compose(this::startWith);
   }
 
-  private Future<?> startWith(Usage started) {
+  private Future<String> startWith(Usage started) {
     usage = started;
     JobMetrics jobMetrics = new JobMetrics(metrics);
     RecentJobs recentJobs = new RecentJobs();

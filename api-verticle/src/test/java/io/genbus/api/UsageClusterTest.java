@@ -49,11 +49,13 @@ class UsageClusterTest {
   static int plainApi;
   static int dbApi;
   static DbConfig db;
+  static String database;
 
   @BeforeAll
   static void start() {
-    postgres = PostgresServer.start();
-    db = new ConfigLoader(Map.of()).dbFromText("url: " + postgres.url() + "\nflushMillis: 100");
+    postgres = PostgresServer.shared();
+    database = postgres.freshDatabase();
+    db = new ConfigLoader(Map.of()).dbFromText("url: " + postgres.url(database) + "\nflushMillis: 100");
     cluster = new TestCluster();
     nodeA = cluster.node();
     nodeB = cluster.node();
@@ -69,9 +71,6 @@ class UsageClusterTest {
   static void stop() {
     if (cluster != null) {
       cluster.close();
-    }
-    if (postgres != null) {
-      postgres.close();
     }
   }
 
@@ -160,7 +159,7 @@ class UsageClusterTest {
       assertEquals(5, bucket(byDay.getJsonArray("data"), today).getLong("jobs"));
       JsonObject byTenant = Http.get(dbApi, "/v1/usage?group_by=tenant").json();
       assertEquals(5, bucket(byTenant.getJsonArray("data"), "default").getLong("images"));
-      assertEquals("5|4|5", postgres.psql(PostgresServer.DATABASE, "SELECT count(*), count(*) FILTER (WHERE job_id = request_id),"
+      assertEquals("5|4|5", postgres.psql(database, "SELECT count(*), count(*) FILTER (WHERE job_id = request_id),"
           + " sum(n) FROM usage WHERE model = '" + MODEL_DB + "' AND status = 'done' AND api_node = '" + nodeB.nodeId() + "'"));
     }
 

@@ -50,6 +50,19 @@ public final class PostgresServer implements AutoCloseable {
     this.cleanup = new Thread(this::destroy, "postgres-cleanup");
   }
 
+  private static PostgresServer shared;
+
+  /**
+   * One server for the whole test JVM, started on first use and removed when the JVM exits: tests that do not
+   * stop it share it, each in a database of its own ({@link #createDatabase}), and save an initdb each.
+   */
+  public static synchronized PostgresServer shared() {
+    if (shared == null) {
+      shared = start();
+    }
+    return shared;
+  }
+
   /** A new server, initialized and started, with {@link #DATABASE} owned by {@link #USER}. */
   public static PostgresServer start() {
     Path bin = binaries();
@@ -135,6 +148,13 @@ public final class PostgresServer implements AutoCloseable {
   /** A new empty database owned by {@link #USER}. */
   public void createDatabase(String name) {
     psql(SUPERUSER, "CREATE DATABASE \"" + name + "\" OWNER " + USER);
+  }
+
+  /** A new empty database with a random name (owned by {@link #USER}); returns its name. */
+  public String freshDatabase() {
+    String name = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    createDatabase(name);
+    return name;
   }
 
   /** Runs SQL as the superuser over the server's socket and returns what psql printed (unaligned, tuples only). */

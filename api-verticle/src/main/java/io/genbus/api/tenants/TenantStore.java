@@ -66,7 +66,7 @@ public final class TenantStore {
             + " RETURNING " + TENANT_COLUMNS)
         .execute(values(tenant))
         .map(rows -> first(tenants(rows)))
-        .recover(e -> Future.failedFuture(sqlState(e, UNIQUE_VIOLATION) ? new TenantExists(tenant.name()) : e));
+        .recover(e -> Future.<StoredTenant>failedFuture(sqlState(e, UNIQUE_VIOLATION) ? new TenantExists(tenant.name()) : e));
   }
 
   /** Replaces the tenant's limits, priority and models; null when there is no such tenant. */
@@ -91,7 +91,7 @@ public final class TenantStore {
             + " RETURNING key_id, tenant, created_at, revoked_at")
         .execute(Tuple.of(keyId(hash), tenant, Buffer.buffer(hash)))
         .map(rows -> new NewKey(key, first(keys(rows))))
-        .recover(e -> sqlState(e, FOREIGN_KEY_VIOLATION) ? Future.succeededFuture(null) : Future.failedFuture(e));
+        .recover(e -> sqlState(e, FOREIGN_KEY_VIOLATION) ? Future.<NewKey>succeededFuture(null) : Future.<NewKey>failedFuture(e));
   }
 
   /** The tenant's keys, oldest first, revoked ones included (never a hash). */

@@ -37,6 +37,7 @@ public final class ClusterUsage implements UsageSink, UsageQuery {
 
   static final long HOUR_MS = TimeUnit.HOURS.toMillis(1);
   static final long MERGE_EVERY_MS = 1000;
+  static final long LAST_MERGE_MS = 2000;
 
   /** One entry of the map: an hour's counters of a tenant and a model. */
   public record Hour(long startMs, String tenant, String model, long requests, long jobs, long images, long failed) {
@@ -65,7 +66,8 @@ public final class ClusterUsage implements UsageSink, UsageQuery {
         context.owner().cancelTimer(timer);
         timer = -1;
       }
-      merge().onComplete(ar -> done.complete());
+      // bounded: a cluster that is going away must not hold up the node's stop
+      merge().timeout(LAST_MERGE_MS, TimeUnit.MILLISECONDS).onComplete(ar -> done.complete());
     });
     return done.future();
   }

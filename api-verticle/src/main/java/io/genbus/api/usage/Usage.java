@@ -97,7 +97,6 @@ public final class Usage {
         .setDatabase(target.database())
         .setUser(target.user())
         .setPassword(target.password())
-        .setConnectTimeout(5000)
         // A statement the server sits on (locks, an overloaded disk) fails instead of holding a batch forever.
         .addProperty("statement_timeout", "30000")
         .addProperty("application_name", "genbus");

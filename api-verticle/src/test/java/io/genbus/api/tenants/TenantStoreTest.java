@@ -40,12 +40,13 @@ class TenantStoreTest {
 
   @BeforeAll
   static void start() {
-    postgres = PostgresServer.start();
-    DbConfig db = new ConfigLoader(Map.of()).dbFromText("url: " + postgres.url());
+    postgres = PostgresServer.shared();
+    String database = postgres.freshDatabase();
+    DbConfig db = new ConfigLoader(Map.of()).dbFromText("url: " + postgres.url(database));
     Migrations.migrate(db);
     vertx = Vertx.vertx();
     pool = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(postgres.port())
-        .setDatabase(PostgresServer.DATABASE).setUser(PostgresServer.USER).setPassword(postgres.password())).using(vertx).build();
+        .setDatabase(database).setUser(PostgresServer.USER).setPassword(postgres.password())).using(vertx).build();
     store = new TenantStore(pool);
   }
 
@@ -53,9 +54,6 @@ class TenantStoreTest {
   static void stop() {
     if (vertx != null) {
       await(vertx.close());
-    }
-    if (postgres != null) {
-      postgres.close();
     }
   }
 

@@ -12,7 +12,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /** Test helpers around a {@link PostgresServer}: fresh databases, a {@code db} section for them, and plain JDBC reads. */
@@ -23,9 +22,7 @@ final class Db {
 
   /** A new empty database of {@code server}, and the {@code db} section pointing at it (plus {@code yaml}). */
   static DbConfig fresh(PostgresServer server, String yaml) {
-    String name = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    server.createDatabase(name);
-    return new ConfigLoader(Map.of()).dbFromText("url: " + server.url(name) + "\n" + yaml);
+    return new ConfigLoader(Map.of()).dbFromText("url: " + server.url(server.freshDatabase()) + "\n" + yaml);
   }
 
   /** The rows of a query, each as a list of its columns' values (as JDBC reads them). */

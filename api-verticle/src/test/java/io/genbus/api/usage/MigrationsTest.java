@@ -10,27 +10,13 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("the schema, migrated by Flyway on a real PostgreSQL")
 class MigrationsTest {
 
-  static PostgresServer postgres;
-
-  @BeforeAll
-  static void start() {
-    postgres = PostgresServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (postgres != null) {
-      postgres.close();
-    }
-  }
+  static final PostgresServer postgres = PostgresServer.shared();
 
   @Test
   @DisplayName("a fresh database gets every table and index; a second run changes nothing")

@@ -32,7 +32,7 @@ class PgUsageStoreTest {
 
   @BeforeAll
   static void start() {
-    postgres = PostgresServer.start();
+    postgres = PostgresServer.shared();
     vertx = Vertx.vertx();
   }
 
@@ -40,9 +40,6 @@ class PgUsageStoreTest {
   static void stop() {
     if (vertx != null) {
       Db.await(vertx.close());
-    }
-    if (postgres != null) {
-      postgres.close();
     }
   }
 
