@@ -5,6 +5,7 @@ import static io.genbus.api.TestCluster.await;
 import static io.genbus.api.TestCluster.workerConfig;
 import static io.genbus.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genbus.api.usage.ClusterUsage;
@@ -41,6 +42,7 @@ class UsageClusterTest {
   static final String MODEL_DB = "usage-db";
   static final String MODEL_PLAIN = "usage-plain";
   static final String MODEL_CHART = "usage-chart";
+  static final String MODEL_TENANTS = "usage-tenants";
   static TestCluster cluster;
   static PostgresServer postgres;
   static ClusterNode nodeA;
@@ -48,6 +50,8 @@ class UsageClusterTest {
   /** An API node without a database, and one with (both in the same cluster, sharing the hourly totals). */
   static int plainApi;
   static int dbApi;
+  /** An API node with tenants and an admin key, writing to the same database as {@link #dbApi}. */
+  static int tenantsApi;
   static DbConfig db;
   static String database;
 
@@ -61,8 +65,14 @@ class UsageClusterTest {
     nodeB = cluster.node();
     plainApi = cluster.api(nodeA, apiConfig("")).port();
     dbApi = cluster.api(nodeB, apiConfig(""), db).port();
+    tenantsApi = cluster.api(cluster.node(), apiConfig("""
+        tenants:
+          - {name: acme, keys: [sk-usage-acme]}
+          - {name: beta, keys: [sk-usage-beta]}
+        adminKeys: [sk-usage-admin]
+        """), db).port();
     cluster.worker(workerConfig("backends:\n  - {type: local, models: [" + MODEL_DB + ", " + MODEL_PLAIN + ", "
-        + MODEL_CHART + "], concurrency: 4, size: 16, maxSize: 64}\n"));
+        + MODEL_CHART + ", " + MODEL_TENANTS + "], concurrency: 4, size: 16, maxSize: 64}\n"));
     eventually("models listed on both", () -> GatewayClusterTest.modelIds(plainApi).contains(MODEL_CHART)
         && GatewayClusterTest.modelIds(dbApi).contains(MODEL_CHART));
   }
@@ -151,7 +161,7 @@ class UsageClusterTest {
       assertEquals("database", usage.getString("source"));
       assertEquals(new JsonObject().put("key", MODEL_DB).put("requests", 4).put("jobs", 5).put("images", 5).put("failed", 0),
           bucket(usage.getJsonArray("data"), MODEL_DB));
-      // Only this node's jobs are in its database: all of them of this test.
+      // The caller (no keys: tenant default) sees its tenant only: the jobs of this test (tenantsApi writes other tenants).
       assertEquals(usage.getJsonObject("total"), new JsonObject().put("requests", 4).put("jobs", 5).put("images", 5)
           .put("failed", 0));
 
@@ -173,6 +183,38 @@ class UsageClusterTest {
       assertEquals("cluster_hourly", usage.getString("source"));
       assertEquals(new JsonObject().put("key", MODEL_PLAIN).put("requests", 4).put("jobs", 5).put("images", 5)
           .put("failed", 0), bucket(usage.getJsonArray("data"), MODEL_PLAIN));
+    }
+
+    @Test
+    @DisplayName("a tenant's key sees its own tenant only; an admin key sees every tenant")
+    void perTenant() {
+      String[] acme = {"Authorization", "Bearer sk-usage-acme"};
+      String[] beta = {"Authorization", "Bearer sk-usage-beta"};
+      String[] admin = {"Authorization", "Bearer sk-usage-admin"};
+      for (String[] key : List.of(acme, acme, beta)) {
+        Http.Response chat = Http.chat(tenantsApi, Http.chatBody(MODEL_TENANTS, "a fox", false), key);
+        assertEquals(200, chat.status(), chat.body());
+      }
+      JsonObject all = eventually("the admin sees both tenants' jobs", () -> Http.get(tenantsApi,
+          "/v1/usage?group_by=tenant", admin).json(), u -> u.getJsonArray("data").encode().contains("\"beta\"")
+          && bucket(u.getJsonArray("data"), "acme").getLong("jobs") == 2);
+      assertNull(all.getValue("tenant"), "not limited to a tenant");
+      assertEquals(1, bucket(all.getJsonArray("data"), "beta").getLong("requests"));
+
+      JsonObject own = Http.get(tenantsApi, "/v1/usage?group_by=tenant", acme).json();
+      assertEquals("acme", own.getString("tenant"));
+      assertEquals(List.of("acme"), own.getJsonArray("data").stream().map(b -> ((JsonObject) b).getString("key")).toList());
+      assertEquals(2, own.getJsonObject("total").getLong("requests"));
+      JsonObject betaByModel = Http.get(tenantsApi, "/v1/usage?group_by=model", beta).json();
+      assertEquals(1, bucket(betaByModel.getJsonArray("data"), MODEL_TENANTS).getLong("jobs"));
+      assertEquals(401, Http.get(tenantsApi, "/v1/usage").status(), "a key is needed");
+
+      // The status page's usage view follows the same rule.
+      JsonObject status = eventually("the hourly totals have acme's jobs", () -> Http.get(tenantsApi, "/v1/status/usage",
+          acme).json(), u -> u.getJsonObject("byTenant").containsKey("acme"));
+      assertEquals(List.of("acme"), List.copyOf(status.getJsonObject("byTenant").fieldNames()));
+      assertTrue(eventually("the admin's view has beta too", () -> Http.get(tenantsApi, "/v1/status/usage", admin).json(),
+          u -> u.getJsonObject("byTenant").containsKey("beta")).getJsonObject("byTenant").containsKey("acme"));
     }
 
     @Test
