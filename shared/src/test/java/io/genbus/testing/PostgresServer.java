@@ -58,13 +58,13 @@ public final class PostgresServer implements AutoCloseable {
    */
   public static synchronized PostgresServer shared() {
     if (shared == null) {
-      shared = start();
+      shared = launch();
     }
     return shared;
   }
 
   /** A new server, initialized and started, with {@link #DATABASE} owned by {@link #USER}. */
-  public static PostgresServer start() {
+  public static PostgresServer launch() {
     Path bin = binaries();
     Path dir;
     try {

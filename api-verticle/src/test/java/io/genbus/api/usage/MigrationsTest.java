@@ -26,7 +26,7 @@ class MigrationsTest {
     assertEquals(List.of(List.of("tenant_keys"), List.of("tenants"), List.of("usage")),
         Db.query(db, "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'"
             + " AND tablename <> 'flyway_schema_history' ORDER BY 1"));
-    assertEquals(List.of(List.of("usage_ended_at"), List.of("usage_tenant_ended_at")),
+    assertEquals(List.of(List.of("usage_ended_at"), List.of("usage_pkey"), List.of("usage_tenant_ended_at")),
         Db.query(db, "SELECT indexname::text FROM pg_indexes WHERE tablename = 'usage' AND indexname LIKE 'usage_%' ORDER BY 1"));
     assertEquals(0, Migrations.migrate(db), "nothing left to apply");
     assertEquals(2, Db.count(db, "SELECT count(*) FROM flyway_schema_history WHERE success"));

@@ -35,7 +35,7 @@ class UsageRestartTest {
 
   @BeforeAll
   static void start() {
-    postgres = PostgresServer.start();
+    postgres = PostgresServer.launch();
     vertx = Vertx.vertx();
   }
 
