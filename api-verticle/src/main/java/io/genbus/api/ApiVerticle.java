@@ -27,6 +27,7 @@ import io.genbus.api.tenants.HazelcastLimitCounters;
 import io.genbus.api.tenants.TenantGate;
 import io.genbus.api.tenants.TenantLimits;
 import io.genbus.api.tenants.TenantRegistry;
+import io.genbus.api.tenants.TenantSync;
 import io.genbus.api.usage.UsageObserver;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -64,6 +65,7 @@ public final class ApiVerticle extends VerticleBase {
   private JobDispatcher dispatcher;
   private StatusHistory history;
   private Usage usage;
+  private TenantSync tenantSync;
   private int port;
   private int opsPort = -1;
 
@@ -98,6 +100,7 @@ public final class ApiVerticle extends VerticleBase {
     directory = new WorkerDirectory(vertx, membership, config.dispatch().strategy(), seal);
     directory.onWorkersChanged(jobMetrics::workers);
     TenantRegistry tenants = new TenantRegistry(config);
+    tenantSync = usage.tenantStore() == null ? null : new TenantSync(vertx, usage.tenantStore(), tenants);
     TenantLimits tenantLimits = new TenantLimits(new HazelcastLimitCounters(vertx, hazelcast), nodeId,
         System::currentTimeMillis);
     dispatcher = new JobDispatcher(vertx, Addresses.apiEvents(nodeId, UUID.randomUUID().toString()), config,
@@ -125,9 +128,11 @@ public final class ApiVerticle extends VerticleBase {
     new LimitMetrics(metrics).watch(limits, conversions);
     HttpVerticle.Shared shared = new HttpVerticle.Shared(config, nodeId, membership, metrics, seal, scheduler, recentJobs,
         history, listenPort(config.port()), config.ops().separate() ? listenPort(config.ops().port()) : null,
-        converter, limits, conversions, durable, webhooks, tenants, new TenantGate(tenants, tenantLimits), usage);
+        converter, limits, conversions, durable, webhooks, tenants, new TenantGate(tenants, tenantLimits), usage,
+        tenantSync);
     history.start();
     return Future.all(directory.start(), dispatcher.start())
+        .compose(v -> tenantSync == null ? Future.succeededFuture() : tenantSync.start())
         .compose(v -> durable.start())
         .compose(v -> vertx.deployVerticle(() -> new HttpVerticle(shared, p -> port = p, p -> opsPort = p),
             new DeploymentOptions().setInstances(httpInstances)));
@@ -146,6 +151,9 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     history.stop();
+    if (tenantSync != null) {
+      tenantSync.stop();
+    }
     directory.stop();
     dispatcher.stop();
     return usage.close(); // after the dispatcher ended what was left: their rows go too

@@ -28,6 +28,8 @@ import io.genbus.api.status.StatusHistory;
 import io.genbus.api.status.StatusHandler;
 import io.genbus.api.tenants.TenantGate;
 import io.genbus.api.tenants.TenantRegistry;
+import io.genbus.api.admin.AdminHandler;
+import io.genbus.api.tenants.TenantSync;
 import io.genbus.api.usage.Usage;
 import io.genbus.api.usage.UsageHandler;
 import io.genbus.api.webhooks.WebhookSender;
@@ -57,7 +59,7 @@ final class HttpVerticle extends VerticleBase {
                 ClusterSeal seal, Scheduler scheduler, RecentJobs recentJobs, StatusHistory history, int port,
                 Integer opsPort, InputImageConverter converter, NodeLimits limits, ConversionGate conversions,
                 DurableJobs durable, WebhookSender webhooks, TenantRegistry tenants, TenantGate tenantGate,
-                Usage usage) {
+                Usage usage, TenantSync tenantSync) {
   }
 
   private final Shared shared;
@@ -174,6 +176,7 @@ final class HttpVerticle extends VerticleBase {
     UsageHandler usage = new UsageHandler(shared.usage());
     router.get("/v1/status/usage").handler(usage::status);
     router.get("/v1/usage").handler(usage::usage);
+    new AdminHandler(shared.tenants(), shared.usage().tenantStore(), shared.tenantSync()).routes(router);
     errorHandlers(router, errors);
     return router;
   }
