@@ -53,6 +53,25 @@ public final class Addresses {
   /** Published by a worker when a backend becomes full, frees a slot or drains, and with every heartbeat: {@link WorkerLoad}. */
   public static final String WORKERS_LOAD = "genbus.workers.load";
 
+  /**
+   * Served by every API node: a request {@code {endpoint, body}} (the bodies of the HTTP endpoints) with the
+   * caller's key in the {@link #API_KEY_HEADER} header makes a durable job; the reply is the job object (id,
+   * status), or a failure {@code (http status, OpenAI error JSON)}. See docs/protocol.md, "Event-bus integration".
+   */
+  public static final String JOBS_SUBMIT = "genbus.jobs.submit";
+
+  /**
+   * Served by every API node: a request {@code {id, since}} with the caller's key in {@link #API_KEY_HEADER}; the
+   * reply is a {@link JobLog}: the job's events after number {@code since}, in order.
+   */
+  public static final String JOBS_EVENTS = "genbus.jobs.events";
+
+  /** Message header of {@link #JOBS_SUBMIT} and {@link #JOBS_EVENTS}: the caller's API key, as after {@code Bearer}. */
+  public static final String API_KEY_HEADER = "genbus-api-key";
+
+  /** Optional message header of {@link #JOBS_SUBMIT}: as HTTP's {@code Idempotency-Key} (a retry finds the same job). */
+  public static final String IDEMPOTENCY_KEY_HEADER = "idempotency-key";
+
   private static final String MODEL_PREFIX = "genbus.model.";
 
   private Addresses() {

@@ -21,7 +21,7 @@ public final class RecordCodec<T extends Record> implements MessageCodec<T, T> {
   /** Every message type of the protocol; {@link #registerAll} makes each the default for its class. */
   public static final List<Class<? extends Record>> MESSAGE_TYPES = List.of(
       Job.class, JobAccepted.class, JobEvent.class, CancelJob.class, WorkerStats.class, StatusRequest.class,
-      WorkerLoad.class, InputImage.class, JobMoved.class);
+      WorkerLoad.class, InputImage.class, JobMoved.class, JobLog.class);
 
   static final ObjectMapper MAPPER = new ObjectMapper(SmileFactory.builder()
       .disable(SmileGenerator.Feature.ENCODE_BINARY_AS_7BIT) // raw bytes: Smile's header flags them
@@ -38,6 +38,20 @@ public final class RecordCodec<T extends Record> implements MessageCodec<T, T> {
   public static void registerAll(EventBus eventBus) {
     for (Class<? extends Record> type : MESSAGE_TYPES) {
       register(eventBus, type);
+    }
+  }
+
+  /**
+   * Registers the codecs this event bus does not have yet: for an application that shares its Vert.x instance
+   * with genbus's own code (a {@code ClusterNode} registers them all already), or calls this more than once.
+   */
+  public static void registerMissing(EventBus eventBus) {
+    for (Class<? extends Record> type : MESSAGE_TYPES) {
+      try {
+        register(eventBus, type);
+      } catch (IllegalStateException alreadyRegistered) {
+        // someone registered it first: the same codec, by its name
+      }
     }
   }
 

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -70,6 +72,54 @@ class RecordCodecTest {
         RecordCodec.MAPPER.readValue(done, java.util.Map.class));
     byte[] image = RecordCodec.MAPPER.writeValueAsBytes(JobEvent.image("j1", "n/0", "image/png", new byte[10_000]));
     assertTrue(image.length < 10_100, "10,000 image bytes took " + image.length + " on the wire");
+  }
+
+  @Test
+  @DisplayName("a job log keeps its events' order, their images as raw bytes, and its errors")
+  void jobLog() throws Exception {
+    byte[] png = new byte[50_000];
+    for (int i = 0; i < png.length; i++) {
+      png[i] = (byte) (i * 7);
+    }
+    JobLog log = new JobLog("j1", "failed", List.of(
+        new JobLog.Entry(1, JobLog.Entry.TEXT, "hello", null, null, null),
+        new JobLog.Entry(2, JobLog.Entry.IMAGE, null, "image/png", png, null),
+        new JobLog.Entry(3, JobLog.Entry.ERROR, null, null, null, JobError.of(ErrorCode.JOB_TIMEOUT, "too slow"))), false);
+    JobLog back = roundTrip(JobLog.class, log);
+    assertEquals("failed", back.status());
+    assertEquals(List.of(1, 2, 3), back.events().stream().map(JobLog.Entry::seq).toList());
+    assertEquals("hello", back.events().get(0).text());
+    assertArrayEquals(png, back.events().get(1).data());
+    assertEquals(JobError.of(ErrorCode.JOB_TIMEOUT, "too slow"), back.events().get(2).error());
+    assertTrue(back.events().get(2).last());
+    byte[] wire = RecordCodec.MAPPER.writeValueAsBytes(log);
+    assertTrue(wire.length < png.length + 400, "50,000 image bytes took " + wire.length + " on the wire");
+  }
+
+  @Test
+  @DisplayName("registerMissing adds only what an event bus lacks, however often it is called")
+  void registerMissing() {
+    Vertx vertx = Vertx.vertx();
+    try {
+      RecordCodec.registerAll(vertx.eventBus());
+      RecordCodec.registerMissing(vertx.eventBus()); // no IllegalStateException for the ones already there
+      Vertx fresh = Vertx.vertx();
+      try {
+        RecordCodec.registerMissing(fresh.eventBus());
+        RecordCodec.registerMissing(fresh.eventBus());
+        // a default codec is there: a local request with a JobLog body is passed through it
+        fresh.eventBus().consumer("x", m -> m.reply(m.body()));
+        JobLog log = new JobLog("j", "queued", List.of(), false);
+        assertEquals(log, fresh.eventBus().request("x", log).toCompletionStage().toCompletableFuture()
+            .get(10, TimeUnit.SECONDS).body());
+      } finally {
+        fresh.close();
+      }
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    } finally {
+      vertx.close();
+    }
   }
 
   @Test
