@@ -1,7 +1,9 @@
 package io.genbus.api;
 
 import io.genbus.api.auth.KeyAuth;
+import io.genbus.api.bus.BusSubmissions;
 import io.genbus.api.chat.ChatCompletionsHandler;
+import io.genbus.api.chat.ChatIntake;
 import io.genbus.api.chat.ChatJobView;
 import io.genbus.api.chat.DurableRequests;
 import io.genbus.api.durable.DurableJobs;
@@ -49,7 +51,8 @@ import java.util.function.IntConsumer;
 
 /**
  * The HTTP edge on one event loop: router and server (and, with {@code api.ops.port}, a second one for
- * {@code /metrics} and health). An API node runs one per core on the same port (Vert.x spreads connections
+ * {@code /metrics} and health), and the event bus's submit and events addresses ({@link BusSubmissions}), which
+ * share the HTTP path's parts. An API node runs one per core on the same port (Vert.x spreads connections
  * over them); all reach the node's one {@link Scheduler} and share its limits.
  */
 final class HttpVerticle extends VerticleBase {
@@ -68,6 +71,7 @@ final class HttpVerticle extends VerticleBase {
   private HttpServer server;
   private HttpServer opsServer;
   private ConnectionGuard guard;
+  private BusSubmissions bus;
 
   HttpVerticle(Shared shared, IntConsumer listening, IntConsumer opsListening) {
     this.shared = shared;
@@ -85,7 +89,8 @@ final class HttpVerticle extends VerticleBase {
     opsServer = shared.opsPort() == null ? null : httpServer(opsRouter(errors));
     Future<?> ops = opsServer == null ? Future.succeededFuture()
         : opsServer.listen(shared.opsPort(), config.ops().host()).onSuccess(s -> opsListening.accept(s.actualPort()));
-    return ops.compose(v -> server.listen(shared.port(), config.bindHost()))
+    return ops.compose(v -> bus.register(vertx.eventBus()))
+        .compose(v -> server.listen(shared.port(), config.bindHost()))
         .onSuccess(s -> listening.accept(s.actualPort()));
   }
 
@@ -125,6 +130,11 @@ final class HttpVerticle extends VerticleBase {
         shared.conversions(), shared.tenantGate(), durableRequests, imagesView);
     JobsHandler jobs = new JobsHandler(config, shared.durable(), durableRequests, chat, jobView, images, imagesView,
         shared.tenantGate());
+    KeyAuth auth = new KeyAuth(shared.tenants());
+    // The same checks, parsers, limits and durable jobs for the event bus's submit and events addresses.
+    bus = new BusSubmissions(vertx, config, auth, shared.tenantGate(),
+        new ChatIntake(vertx, config, scheduler, shared.converter(), shared.conversions()), durableRequests,
+        shared.durable().store(), imageStore, errors);
     Router router = Router.router(vertx);
     router.route().handler(guard);
     router.route().handler(new RequestIds());
@@ -142,7 +152,7 @@ final class HttpVerticle extends VerticleBase {
     router.get(DashboardHandler.CHART_PATH).handler(dashboard::chart);
     // Stored images need no key: their unguessable names are the permission (see ImagesHandler).
     router.get("/v1/images/:file").handler(new ImagesHandler(imageStore)::handle);
-    router.route("/v1/*").handler(new KeyAuth(shared.tenants()));
+    router.route("/v1/*").handler(auth);
     // Admission before the body is read; its own route, as vertx-web wants body handlers first on theirs.
     RequestTicket ticket = new RequestTicket(config, shared.limits());
     router.post("/v1/chat/completions").handler(shared.tenantGate()::headers);

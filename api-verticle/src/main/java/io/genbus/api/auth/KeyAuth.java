@@ -22,19 +22,30 @@ public final class KeyAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    if (registry.open()) {
-      ctx.put(Caller.KEY, Caller.ANONYMOUS);
-      ctx.next();
-      return;
-    }
-    String key = bearer(ctx.request().getHeader("Authorization"));
-    Caller caller = key == null ? null : registry.resolve(key);
-    if (caller == null) {
-      ctx.fail(new ApiException(ErrorCode.INVALID_API_KEY, null));
+    Caller caller;
+    try {
+      caller = caller(bearer(ctx.request().getHeader("Authorization")));
+    } catch (ApiException e) {
+      ctx.fail(e);
       return;
     }
     ctx.put(Caller.KEY, caller);
     ctx.next();
+  }
+
+  /**
+   * The caller a presented key (null: none) stands for, or 401 {@code invalid_api_key}; with no keys configured
+   * at all, everyone is {@link Caller#ANONYMOUS}. HTTP and the event bus check keys here.
+   */
+  public Caller caller(String key) {
+    if (registry.open()) {
+      return Caller.ANONYMOUS;
+    }
+    Caller caller = key == null ? null : registry.resolve(key);
+    if (caller == null) {
+      throw new ApiException(ErrorCode.INVALID_API_KEY, null);
+    }
+    return caller;
   }
 
   /** The key of an Authorization header, or null when there is none. */

@@ -40,8 +40,6 @@ import java.util.List;
  */
 public final class ChatCompletionsHandler implements Handler<RoutingContext> {
 
-  static final int INLINE_PARSE_BYTES = 16 * 1024;
-
   private final Vertx vertx;
   private final ApiConfig config;
   private final Scheduler scheduler;
@@ -52,6 +50,7 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
   private final ConversionGate conversions;
   private final DurableRequests durable;
   private final TenantGate gate;
+  private final ChatIntake intake;
 
   public ChatCompletionsHandler(Vertx vertx, ApiConfig config, Scheduler scheduler, ErrorResponses errors,
                                 ImageOutput imageOutput, InputImageConverter converter, NodeLimits limits,
@@ -66,6 +65,7 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
     this.limits = limits;
     this.conversions = conversions;
     this.durable = durable;
+    this.intake = new ChatIntake(vertx, config, scheduler, converter, conversions);
   }
 
   @Override
@@ -79,7 +79,7 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
       ctx.fail(e);
       return;
     }
-    parse(body)
+    intake.parse(body)
         .compose(request -> gate.admit(ctx, request.model(), 1).compose(admission -> async || idempotencyKey != null
             ? durable.chat(ctx, request, DurableRequests.hash(DurableRequests.CHAT_ENDPOINT, body), async, admission,
                 this::newDurable)
@@ -87,35 +87,9 @@ public final class ChatCompletionsHandler implements Handler<RoutingContext> {
         .onFailure(ctx::fail);
   }
 
-  /** Admits a durable chat job's request and converts its images: the parts of a job that need this node. */
-  public Future<NewJobParts> newDurable(ChatRequest request) {
-    return scheduler.admit(request.model(), false) // a durable job waits as long as it takes, like a stream
-        .compose(v -> request.images().isEmpty()
-            ? Future.succeededFuture(List.<InputImage>of())
-            : conversions.run(() -> true, // a durable job does not depend on its connection
-                () -> vertx.executeBlocking(() -> converter.convert(request.images()), false)))
-        .map(images -> new NewJobParts(request, images));
-  }
-
-  /** A checked request and its converted images. */
-  public record NewJobParts(ChatRequest request, List<InputImage> images) {
-  }
-
-  /**
-   * A body of a few KiB parses in microseconds, less than the hop to a worker thread and back; a larger
-   * one (images as data URLs, up to {@code api.maxBodyBytes}) is parsed on a worker thread.
-   */
-  private Future<ChatRequest> parse(Buffer body) {
-    int maxImages = config.images().maxCount();
-    int maxPromptChars = config.maxPromptChars();
-    if (body != null && body.length() > INLINE_PARSE_BYTES) {
-      return vertx.executeBlocking(() -> ChatRequestParser.parse(body, maxImages, maxPromptChars), false);
-    }
-    try {
-      return Future.succeededFuture(ChatRequestParser.parse(body, maxImages, maxPromptChars));
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
+  /** Admits a durable chat job's request and converts its images (see {@link ChatIntake#durable}). */
+  public Future<ChatIntake.NewJobParts> newDurable(ChatRequest request) {
+    return intake.durable(request);
   }
 
   /**

@@ -3,7 +3,7 @@ package io.genbus.api.chat;
 import io.genbus.api.jobs.JobIds;
 import io.genbus.api.auth.Caller;
 import io.genbus.api.tenants.TenantAdmission;
-import io.genbus.api.chat.ChatCompletionsHandler.NewJobParts;
+import io.genbus.api.chat.ChatIntake.NewJobParts;
 import io.genbus.api.durable.DurableJobs;
 import io.genbus.api.durable.DurableJobs.Created;
 import io.genbus.api.durable.DurableJobs.NewJob;
@@ -15,11 +15,13 @@ import io.genbus.config.ApiConfig;
 import io.genbus.protocol.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -61,7 +63,11 @@ public final class DurableRequests {
 
   /** The request's {@code Idempotency-Key}, or null; 1–255 visible ASCII characters. */
   public static String idempotencyKey(RoutingContext ctx) {
-    String key = ctx.request().getHeader("Idempotency-Key");
+    return idempotencyKey(ctx.request().getHeader("Idempotency-Key"));
+  }
+
+  /** An {@code Idempotency-Key} as given (null: none), checked: 1–255 visible ASCII characters. */
+  public static String idempotencyKey(String key) {
     if (key == null) {
       return null;
     }
@@ -70,6 +76,32 @@ public final class DurableRequests {
           "1 to 255 visible ASCII characters");
     }
     return key;
+  }
+
+  /**
+   * The request of an envelope {@code {"endpoint": …, "body": {…}, "webhook": {"url"}}} ({@code POST /v1/jobs},
+   * and the event bus's submit address), checked: an endpoint of {@code endpoints}, a body, a webhook URL.
+   */
+  public static JsonObject envelopeBody(JsonObject envelope, List<String> endpoints) {
+    Object endpoint = envelope.getValue("endpoint");
+    if (endpoint == null) {
+      throw new ApiException(ErrorCode.MISSING_PARAMETER, "endpoint", "endpoint");
+    }
+    if (!endpoints.contains(endpoint)) {
+      throw new ApiException(ErrorCode.INVALID_VALUE, "endpoint", "endpoint", "one of: " + String.join(", ", endpoints));
+    }
+    if (!(envelope.getValue("body") instanceof JsonObject body)) {
+      throw new ApiException(ErrorCode.INVALID_TYPE, "body", "body", "an object (the request of the endpoint)");
+    }
+    ChatRequestParser.webhook(envelope, "webhook"); // checked now, before any work
+    return body;
+  }
+
+  /** The request, with the envelope's {@code webhook} when it has one. */
+  public static ChatRequest withEnvelopeWebhook(ChatRequest parsed, JsonObject envelope) {
+    String webhook = ChatRequestParser.webhook(envelope, "webhook");
+    return webhook == null ? parsed
+        : new ChatRequest(parsed.model(), parsed.prompt(), parsed.stream(), parsed.seed(), parsed.images(), webhook);
   }
 
   /** {@code Last-Event-ID} as a number, or null when absent or not one. */
@@ -106,10 +138,7 @@ public final class DurableRequests {
    */
   public Future<Void> chat(RoutingContext ctx, ChatRequest request, String bodyHash, boolean async,
                            TenantAdmission admission, Function<ChatRequest, Future<NewJobParts>> prepare) {
-    return job(ctx, bodyHash, admission, (caller, key) -> webhookUrl(request.webhook())
-            .compose(url -> prepare.apply(request)
-                .map(parts -> new NewJob(JobIds.next(), JobRecord.CHAT, CHAT_ENDPOINT, caller, request.model(),
-                    request.prompt(), request.seed(), parts.images(), url, key, bodyHash, null, null))))
+    return job(ctx, bodyHash, admission, chatJob(request, bodyHash, prepare))
         .map(created -> {
           answer(ctx, created, async, request.stream());
           return null;
@@ -123,18 +152,39 @@ public final class DurableRequests {
   }
 
   /**
+   * The maker of a chat request's durable job (HTTP or the event bus): its webhook checked, then
+   * {@code prepare} admits the request and converts its images.
+   */
+  public JobMaker chatJob(ChatRequest request, String bodyHash, Function<ChatRequest, Future<NewJobParts>> prepare) {
+    return (caller, key) -> webhookUrl(request.webhook())
+        .compose(url -> prepare.apply(request)
+            .map(parts -> new NewJob(JobIds.next(), JobRecord.CHAT, CHAT_ENDPOINT, caller, request.model(),
+                request.prompt(), request.seed(), parts.images(), url, key, bodyHash, null, null)));
+  }
+
+  /**
    * The durable job of any generating request: the one its Idempotency-Key already made for this caller (the
    * same body, else 409 {@code idempotency_key_reused}), or the one {@code maker} makes, created with the
    * request's share of its tenant's limits. The request's log and headers name the job.
    */
   public Future<Created> job(RoutingContext ctx, String bodyHash, TenantAdmission admission, JobMaker maker) {
-    String caller = Caller.of(ctx).keyId();
     String key;
     try {
       key = idempotencyKey(ctx);
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
+    return job(Caller.of(ctx).keyId(), key, bodyHash, admission, maker)
+        .onSuccess(created -> {
+          ctx.put(RequestIds.JOB_ID, created.record().id());
+          if (!created.fresh()) {
+            ctx.response().putHeader("Idempotent-Replayed", "true");
+          }
+        });
+  }
+
+  /** The same for a caller however it came (HTTP or the event bus), with its idempotency key (null: none). */
+  public Future<Created> job(String caller, String key, String bodyHash, TenantAdmission admission, JobMaker maker) {
     Future<JobRecord> earlier = key == null ? Future.succeededFuture() : jobs.store().claimed(caller, key)
         .compose(claim -> {
           if (claim == null) {
@@ -148,13 +198,7 @@ public final class DurableRequests {
         });
     return earlier
         .compose(found -> found != null ? Future.succeededFuture(new Created(found, false))
-            : maker.make(caller, key).compose(n -> create(admission, n)))
-        .onSuccess(created -> {
-          ctx.put(RequestIds.JOB_ID, created.record().id());
-          if (!created.fresh()) {
-            ctx.response().putHeader("Idempotent-Replayed", "true");
-          }
-        });
+            : maker.make(caller, key).compose(n -> create(admission, n)));
   }
 
   /** Creates the job, handing each of its jobs on the bus the request's share of its tenant's limits. */

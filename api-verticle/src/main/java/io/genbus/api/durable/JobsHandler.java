@@ -68,18 +68,10 @@ public final class JobsHandler {
   public void create(RoutingContext ctx) {
     try {
       JsonObject envelope = envelope(ctx.body().buffer());
-      Object endpoint = envelope.getValue("endpoint");
-      if (endpoint == null) {
-        throw new ApiException(ErrorCode.MISSING_PARAMETER, "endpoint", "endpoint");
-      }
-      if (!ENDPOINTS.contains(endpoint)) {
-        throw new ApiException(ErrorCode.INVALID_VALUE, "endpoint", "endpoint", "one of: " + String.join(", ", ENDPOINTS));
-      }
-      if (!(envelope.getValue("body") instanceof JsonObject body)) {
-        throw new ApiException(ErrorCode.INVALID_TYPE, "body", "body", "an object (the request of the endpoint)");
-      }
+      JsonObject body = DurableRequests.envelopeBody(envelope, ENDPOINTS);
+      String endpoint = envelope.getString("endpoint");
       String webhook = ChatRequestParser.webhook(envelope, "webhook");
-      String hash = DurableRequests.hash((String) endpoint, body.toBuffer());
+      String hash = DurableRequests.hash(endpoint, body.toBuffer());
       if (!DurableRequests.CHAT_ENDPOINT.equals(endpoint)) {
         ImageRequest parsed = ImageRequestParser.json(body, ImagesApiHandler.EDITS.equals(endpoint),
             config.images().maxCount(), config.maxPromptChars());
@@ -91,9 +83,8 @@ public final class JobsHandler {
             .onFailure(ctx::fail);
         return;
       }
-      ChatRequest parsed = ChatRequestParser.parse(body, config.images().maxCount(), config.maxPromptChars());
-      ChatRequest request = webhook == null ? parsed
-          : new ChatRequest(parsed.model(), parsed.prompt(), parsed.stream(), parsed.seed(), parsed.images(), webhook);
+      ChatRequest request = DurableRequests.withEnvelopeWebhook(
+          ChatRequestParser.parse(body, config.images().maxCount(), config.maxPromptChars()), envelope);
       gate.admit(ctx, request.model(), 1)
           .compose(admission -> requests.chat(ctx, request, hash, true, admission, chat::newDurable))
           .onFailure(ctx::fail);

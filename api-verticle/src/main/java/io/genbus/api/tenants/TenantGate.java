@@ -49,6 +49,14 @@ public final class TenantGate {
     });
   }
 
+  /**
+   * Admits a request of {@code caller} that does not come over HTTP (the event bus): the same limits; the
+   * caller closes the admission once its jobs are handed over.
+   */
+  public Future<TenantAdmission> admit(Caller caller, String model, int jobs) {
+    return limits.admit(registry.tenant(caller.tenant()), model, jobs);
+  }
+
   private void put(HttpServerResponse response, Tenant tenant) {
     put(response, "requests", limits.state(tenant, Kind.REQUESTS));
     put(response, "images", limits.state(tenant, Kind.IMAGES));

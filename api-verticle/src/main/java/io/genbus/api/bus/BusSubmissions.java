@@ -1,0 +1,199 @@
+package io.genbus.api.bus;
+
+import io.genbus.api.auth.Caller;
+import io.genbus.api.auth.KeyAuth;
+import io.genbus.api.chat.ChatIntake;
+import io.genbus.api.chat.DurableRequests;
+import io.genbus.api.durable.JobRecord;
+import io.genbus.api.durable.JobRecord.Event;
+import io.genbus.api.durable.JobStore;
+import io.genbus.api.errors.ApiException;
+import io.genbus.api.errors.ErrorResponses;
+import io.genbus.api.images.ImageStore;
+import io.genbus.api.tenants.TenantAdmission;
+import io.genbus.api.tenants.TenantGate;
+import io.genbus.config.ApiConfig;
+import io.genbus.protocol.Addresses;
+import io.genbus.protocol.ErrorCode;
+import io.genbus.protocol.JobError;
+import io.genbus.protocol.JobLog;
+import io.genbus.protocol.JobLog.Entry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The event-bus face of an API node (docs/protocol.md, "Event-bus integration"): {@link Addresses#JOBS_SUBMIT}
+ * makes a durable job of a request as HTTP would — the key checked by {@link KeyAuth}, the body parsed by the same
+ * parser, the tenant's limits applied by the same {@link TenantGate}, the job created by the same
+ * {@link DurableRequests} — and answers the job at once; {@link Addresses#JOBS_EVENTS} answers a job's events
+ * after a number, from its record, to the caller whose job it is (404 to anyone else). Errors are failures
+ * {@code (http status, OpenAI error JSON)}.
+ */
+public final class BusSubmissions {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BusSubmissions.class);
+  private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{24}");
+  /** Image bytes one {@link JobLog} carries at most (besides its first event): the rest comes on the next ask. */
+  static final long MAX_LOG_BYTES = 16L * 1024 * 1024;
+
+  private final Vertx vertx;
+  private final ApiConfig config;
+  private final KeyAuth auth;
+  private final TenantGate gate;
+  private final ChatIntake intake;
+  private final DurableRequests durable;
+  private final JobStore store;
+  private final ImageStore images;
+  private final ErrorResponses errors;
+
+  public BusSubmissions(Vertx vertx, ApiConfig config, KeyAuth auth, TenantGate gate, ChatIntake intake,
+                        DurableRequests durable, JobStore store, ImageStore images, ErrorResponses errors) {
+    this.vertx = vertx;
+    this.config = config;
+    this.auth = auth;
+    this.gate = gate;
+    this.intake = intake;
+    this.durable = durable;
+    this.store = store;
+    this.images = images;
+    this.errors = errors;
+  }
+
+  /** Serves both addresses on the calling verticle's event loop; completes once the cluster knows. */
+  public Future<Void> register(EventBus eventBus) {
+    return Future.all(
+        eventBus.consumer(Addresses.JOBS_SUBMIT, this::submit).completion(),
+        eventBus.consumer(Addresses.JOBS_EVENTS, this::events).completion()).mapEmpty();
+  }
+
+  void submit(Message<Object> message) {
+    Future.succeededFuture(message).compose(m -> {
+      Caller caller = auth.caller(m.headers().get(Addresses.API_KEY_HEADER));
+      String idempotencyKey = DurableRequests.idempotencyKey(m.headers().get(Addresses.IDEMPOTENCY_KEY_HEADER));
+      JsonObject envelope = object(m.body());
+      JsonObject body = DurableRequests.envelopeBody(envelope, List.of(DurableRequests.CHAT_ENDPOINT));
+      // The body as HTTP would have carried it: bounded, hashed and parsed the same way.
+      return vertx.executeBlocking(body::toBuffer, false)
+          .compose(bytes -> chat(caller, idempotencyKey, bytes, envelope));
+    }).onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(ar.result());
+      } else {
+        fail(message, ar.cause());
+      }
+    });
+  }
+
+  private Future<JsonObject> chat(Caller caller, String idempotencyKey, Buffer body, JsonObject envelope) {
+    if (body.length() > config.maxBodyBytes()) {
+      return Future.failedFuture(new ApiException(ErrorCode.REQUEST_TOO_LARGE, null, config.maxBodyBytes()));
+    }
+    String hash = DurableRequests.hash(DurableRequests.CHAT_ENDPOINT, body);
+    return intake.parse(body).map(parsed -> DurableRequests.withEnvelopeWebhook(parsed, envelope))
+        .compose(request -> gate.admit(caller, request.model(), 1).compose(admission ->
+        durable.job(caller.keyId(), idempotencyKey, hash, admission, durable.chatJob(request, hash, intake::durable))
+            .onComplete(ar -> admission.close()) // what it did not hand to its job goes back
+            .map(created -> created.record().toApi(null))));
+  }
+
+  void events(Message<Object> message) {
+    Future.succeededFuture(message).compose(m -> {
+      Caller caller = auth.caller(m.headers().get(Addresses.API_KEY_HEADER));
+      JsonObject ask = object(m.body());
+      String id = ask.getValue("id") instanceof String s ? s : null;
+      if (id == null || !JOB_ID.matcher(id).matches()) {
+        throw new ApiException(ErrorCode.JOB_NOT_FOUND, null, String.valueOf(ask.getValue("id")));
+      }
+      int since = since(ask.getValue("since"));
+      return store.record(id).compose(record -> record == null || !record.caller().equals(caller.keyId())
+          ? Future.failedFuture(new ApiException(ErrorCode.JOB_NOT_FOUND, null, id))
+          : log(record, since));
+    }).onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(ar.result());
+      } else {
+        fail(message, ar.cause());
+      }
+    });
+  }
+
+  /** The record's events after {@code since}, images read from the image store, within {@link #MAX_LOG_BYTES}. */
+  private Future<JobLog> log(JobRecord record, int since) {
+    List<Event> after = record.events().stream().filter(e -> e.seq() > since).toList();
+    List<Entry> entries = new ArrayList<>();
+    return collect(record, after, entries, 0)
+        .map(more -> new JobLog(record.id(), record.status().wire(), entries, more));
+  }
+
+  private Future<Boolean> collect(JobRecord record, List<Event> events, List<Entry> into, long bytes) {
+    if (into.size() == events.size()) {
+      return Future.succeededFuture(false);
+    }
+    if (bytes >= MAX_LOG_BYTES) {
+      return Future.succeededFuture(true);
+    }
+    return entry(record, events.get(into.size())).compose(entry -> {
+      into.add(entry);
+      return collect(record, events, into, bytes + (entry.data() == null ? 0 : entry.data().length));
+    });
+  }
+
+  private Future<Entry> entry(JobRecord record, Event e) {
+    if (e.image() != null) {
+      return images.get(e.image()).compose(bytes -> bytes == null
+          ? Future.failedFuture(new ApiException(ErrorCode.IMAGE_NOT_FOUND, null, e.image()))
+          : Future.succeededFuture(new Entry(e.seq(), Entry.IMAGE, null, e.mimeType(), bytes.getBytes(), null)));
+    }
+    if (!e.end()) {
+      return Future.succeededFuture(new Entry(e.seq(), Entry.TEXT, e.text(), null, null, null));
+    }
+    if (record.status() == JobRecord.Status.SUCCEEDED) {
+      return Future.succeededFuture(new Entry(e.seq(), Entry.DONE, null, null, null, null));
+    }
+    JsonObject error = record.error();
+    ErrorCode code = ErrorCode.fromCode(error.getString("code"));
+    return Future.succeededFuture(new Entry(e.seq(), Entry.ERROR, null, null, null,
+        new JobError(error.getString("code"), error.getString("message"), code.retryable())));
+  }
+
+  /** An error as HTTP would answer it: its status, and OpenAI's error object (with {@code retry_after} seconds). */
+  private void fail(Message<Object> message, Throwable err) {
+    ApiException e = err instanceof ApiException api ? api : null;
+    if (e == null) {
+      LOG.warn("event-bus request to {} failed: {}", message.address(), err.toString());
+      e = new ApiException(ErrorCode.INTERNAL_ERROR, null, err.getClass().getSimpleName());
+    }
+    JsonObject body = errors.body(e);
+    if (e.retryAfterSeconds() > 0) {
+      body.put("retry_after", e.retryAfterSeconds());
+    }
+    message.fail(e.code().status(), body.encode());
+  }
+
+  private static JsonObject object(Object body) {
+    if (body instanceof JsonObject json) {
+      return json;
+    }
+    throw new ApiException(ErrorCode.INVALID_JSON, null, "expected a JSON object");
+  }
+
+  private static int since(Object value) {
+    if (value == null) {
+      return 0;
+    }
+    if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.longValue() >= 0
+        && n.longValue() <= Integer.MAX_VALUE) {
+      return n.intValue();
+    }
+    throw new ApiException(ErrorCode.INVALID_VALUE, "since", "since", "an event number, 0 or more");
+  }
+}
