@@ -100,6 +100,9 @@ public enum ErrorCode {
   USAGE_UNAVAILABLE(503, "api_error", true,
       "Usage history cannot be read right now (the database is unreachable); retry later",
       "暂时无法读取用量历史 (数据库不可达), 请稍后重试"),
+  /** Event-bus integration (the client's side): no API node answered the submit or events address. */
+  API_UNAVAILABLE(503, "api_error", true,
+      "No genbus API node answered on the event bus (%s)", "事件总线上没有 genbus API 节点应答 (%s)"),
   INTERNAL_ERROR(500, "api_error", false,
       "Internal error: %s", "内部错误: %s");
 
