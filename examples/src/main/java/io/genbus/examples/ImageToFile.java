@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -70,7 +71,7 @@ public final class ImageToFile {
       request = GenbusRequest.chat(own.get("--model"), own.get("--prompt"));
       if (own.containsKey("--input")) {
         Path input = Path.of(own.get("--input"));
-        request = request.withImage(input.toString().toLowerCase().endsWith(".png") ? "image/png" : "image/jpeg",
+        request = request.withImage(input.toString().toLowerCase(Locale.ROOT).endsWith(".png") ? "image/png" : "image/jpeg",
             Files.readAllBytes(input));
       }
     } catch (IllegalArgumentException | IOException e) {
