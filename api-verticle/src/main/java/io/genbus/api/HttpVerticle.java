@@ -1,6 +1,7 @@
 package io.genbus.api;
 
 import io.genbus.api.auth.KeyAuth;
+import io.genbus.api.bus.BrowserBridge;
 import io.genbus.api.bus.BusSubmissions;
 import io.genbus.api.chat.ChatCompletionsHandler;
 import io.genbus.api.chat.ChatIntake;
@@ -152,6 +153,9 @@ final class HttpVerticle extends VerticleBase {
     router.get(DashboardHandler.CHART_PATH).handler(dashboard::chart);
     // Stored images need no key: their unguessable names are the permission (see ImagesHandler).
     router.get("/v1/images/:file").handler(new ImagesHandler(imageStore)::handle);
+    if (config.eventBusBridge()) {
+      router.route("/eventbus/*").subRouter(new BrowserBridge(auth, shared.durable().store()).router(vertx));
+    }
     router.route("/v1/*").handler(auth);
     // Admission before the body is read; its own route, as vertx-web wants body handlers first on theirs.
     RequestTicket ticket = new RequestTicket(config, shared.limits());

@@ -34,6 +34,8 @@ import java.util.Set;
  * @param tenants           tenants with their own keys and limits; {@code keys} are one more, unlimited tenant
  *                          named {@code default}
  * @param adminKeys         keys of the admin API ({@code /v1/admin/*}) and of everyone's usage
+ * @param eventBusBridge    serve vertx-web's SockJS event-bus bridge at {@code /eventbus} for browsers (false):
+ *                          submit and events requests, and notices of the key's own jobs only
  */
 public record ApiConfig(Integer port, String host, List<String> keys, Integer keepAliveSeconds,
                         KeepAliveMode keepAliveMode, Long maxBodyBytes, ErrorLanguage errorLanguage,
@@ -41,7 +43,8 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
                         FailoverConfig failover, Integer drainSeconds, ImagesConfig images,
                         String publicBaseUrl, Boolean allowAnonymous, Integer maxPromptChars,
                         LimitsConfig limits, OpsConfig ops, StreamConfig stream, JobsConfig jobs,
-                        WebhooksConfig webhooks, List<TenantConfig> tenants, List<String> adminKeys) {
+                        WebhooksConfig webhooks, List<TenantConfig> tenants, List<String> adminKeys,
+                        Boolean eventBusBridge) {
 
   static final String LOOPBACK = "127.0.0.1";
   /** The tenant of {@code api.keys}. */
@@ -76,6 +79,7 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
     tenants = tenants == null ? List.of() : List.copyOf(tenants);
     adminKeys = adminKeys == null ? List.of() : adminKeys.stream().map(String::trim).filter(k -> !k.isEmpty()).toList();
     checkTenants(keys, tenants, adminKeys);
+    eventBusBridge = eventBusBridge != null && eventBusBridge;
   }
 
   /** The {@code default} tenant of {@code keys} cannot also be declared, and no key may serve two callers. */
@@ -128,12 +132,12 @@ public record ApiConfig(Integer port, String host, List<String> keys, Integer ke
   /** All defaults. */
   public static ApiConfig defaults() {
     return new ApiConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null);
   }
 
   public ApiConfig withPort(int newPort) {
     return new ApiConfig(newPort, host, keys, keepAliveSeconds, keepAliveMode, maxBodyBytes, errorLanguage,
         workerLostSeconds, queue, dispatch, failover, drainSeconds, images, publicBaseUrl, allowAnonymous, maxPromptChars,
-        limits, ops, stream, jobs, webhooks, tenants, adminKeys);
+        limits, ops, stream, jobs, webhooks, tenants, adminKeys, eventBusBridge);
   }
 }

@@ -23,8 +23,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -76,7 +78,7 @@ public final class BusSubmissions {
   }
 
   void submit(Message<Object> message) {
-    Future.succeededFuture(message).compose(m -> {
+    answer(message, Future.succeededFuture(message).compose(m -> {
       Caller caller = auth.caller(m.headers().get(Addresses.API_KEY_HEADER));
       String idempotencyKey = DurableRequests.idempotencyKey(m.headers().get(Addresses.IDEMPOTENCY_KEY_HEADER));
       JsonObject envelope = object(m.body());
@@ -84,13 +86,7 @@ public final class BusSubmissions {
       // The body as HTTP would have carried it: bounded, hashed and parsed the same way.
       return vertx.executeBlocking(body::toBuffer, false)
           .compose(bytes -> chat(caller, idempotencyKey, bytes, envelope));
-    }).onComplete(ar -> {
-      if (ar.succeeded()) {
-        message.reply(ar.result());
-      } else {
-        fail(message, ar.cause());
-      }
-    });
+    }));
   }
 
   private Future<JsonObject> chat(Caller caller, String idempotencyKey, Buffer body, JsonObject envelope) {
@@ -106,7 +102,7 @@ public final class BusSubmissions {
   }
 
   void events(Message<Object> message) {
-    Future.succeededFuture(message).compose(m -> {
+    answer(message, Future.succeededFuture(message).compose(m -> {
       Caller caller = auth.caller(m.headers().get(Addresses.API_KEY_HEADER));
       JsonObject ask = object(m.body());
       String id = ask.getValue("id") instanceof String s ? s : null;
@@ -114,16 +110,35 @@ public final class BusSubmissions {
         throw new ApiException(ErrorCode.JOB_NOT_FOUND, null, String.valueOf(ask.getValue("id")));
       }
       int since = since(ask.getValue("since"));
+      boolean json = json(ask.getValue("format"));
       return store.record(id).compose(record -> record == null || !record.caller().equals(caller.keyId())
           ? Future.failedFuture(new ApiException(ErrorCode.JOB_NOT_FOUND, null, id))
-          : log(record, since));
-    }).onComplete(ar -> {
-      if (ar.succeeded()) {
-        message.reply(ar.result());
-      } else {
-        fail(message, ar.cause());
+          : log(record, since)).map(log -> json ? (Object) json(log) : log);
+    }));
+  }
+
+  /**
+   * A job log as JSON, for a browser on the bridge (which carries JSON only): the same fields, image bytes in
+   * base64 ({@code data}).
+   */
+  static JsonObject json(JobLog log) {
+    JsonArray events = new JsonArray();
+    for (Entry e : log.events()) {
+      JsonObject event = new JsonObject().put("seq", e.seq()).put("type", e.type());
+      if (e.text() != null) {
+        event.put("text", e.text());
       }
-    });
+      if (e.data() != null) {
+        event.put("mimeType", e.mimeType()).put("data", Base64.getEncoder().encodeToString(e.data()));
+      }
+      if (e.error() != null) {
+        event.put("error", new JsonObject().put("code", e.error().code()).put("message", e.error().message())
+            .put("retryable", e.error().retryable()));
+      }
+      events.add(event);
+    }
+    return new JsonObject().put("jobId", log.jobId()).put("status", log.status()).put("events", events)
+        .put("more", log.more());
   }
 
   /** The record's events after {@code since}, images read from the image store, within {@link #MAX_LOG_BYTES}. */
@@ -165,6 +180,10 @@ public final class BusSubmissions {
         new JobError(error.getString("code"), error.getString("message"), code.retryable())));
   }
 
+  private void answer(Message<Object> message, Future<?> result) {
+    result.onSuccess(message::reply).onFailure(err -> fail(message, err));
+  }
+
   /** An error as HTTP would answer it: its status, and OpenAI's error object (with {@code retry_after} seconds). */
   private void fail(Message<Object> message, Throwable err) {
     ApiException e = err instanceof ApiException api ? api : null;
@@ -184,6 +203,17 @@ public final class BusSubmissions {
       return json;
     }
     throw new ApiException(ErrorCode.INVALID_JSON, null, "expected a JSON object");
+  }
+
+  /** {@code format}: absent or {@code "log"} — a {@link JobLog}; {@code "json"} — JSON (see {@link #json(JobLog)}). */
+  private static boolean json(Object format) {
+    if (format == null || "log".equals(format)) {
+      return false;
+    }
+    if ("json".equals(format)) {
+      return true;
+    }
+    throw new ApiException(ErrorCode.INVALID_VALUE, "format", "format", "log (default) or json");
   }
 
   private static int since(Object value) {
