@@ -13,9 +13,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -59,9 +62,7 @@ class DashboardBrowserTest {
   static String renderedDom(String url) throws Exception {
     Path profile = Files.createTempDirectory("genbus-chromium");
     Path dom = profile.resolve("dom.html");
-    Process chromium = new ProcessBuilder(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--user-data-dir=" + profile.resolve("user-data"), "--virtual-time-budget=4000", "--dump-dom", url)
+    Process chromium = chromium(profile, "--virtual-time-budget=4000", "--dump-dom", url)
         .redirectOutput(dom.toFile())
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
@@ -69,12 +70,38 @@ class DashboardBrowserTest {
       assertTrue(chromium.waitFor(3, TimeUnit.MINUTES), "Chromium did not finish within 3 minutes");
       return Files.readString(dom, StandardCharsets.UTF_8);
     } finally {
-      chromium.destroyForcibly();
+      kill(chromium);
       deleteTree(profile);
     }
   }
 
-  private static void deleteTree(Path root) throws IOException {
+  /** Headless Chromium, quiet and offline, with its profile in {@code profile}, given {@code args}. */
+  static ProcessBuilder chromium(Path profile, String... args) {
+    List<String> command = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--user-data-dir=" + profile.resolve("user-data")));
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command);
+  }
+
+  /**
+   * Stops Chromium and every process it started, and waits until they are gone: its helpers write to the
+   * profile until they exit.
+   */
+  static void kill(Process chromium) throws InterruptedException {
+    List<ProcessHandle> all = new ArrayList<>(chromium.descendants().toList());
+    all.add(chromium.toHandle());
+    all.forEach(ProcessHandle::destroyForcibly);
+    for (ProcessHandle process : all) {
+      try {
+        process.onExit().get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IllegalStateException("Chromium process " + process.pid() + " did not exit", e);
+      }
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
     try (Stream<Path> paths = Files.walk(root)) {
       for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(path);

@@ -14,13 +14,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,11 +91,8 @@ class EventBusBridgeBrowserTest {
       }
     }).listen(0, "127.0.0.1"));
     Path profile = Files.createTempDirectory("genbus-chromium");
-    Process chromium = new ProcessBuilder(DashboardBrowserTest.CHROMIUM.toString(), "--headless", "--no-sandbox",
-        "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile.resolve("user-data"),
-        "http://127.0.0.1:" + pages.actualPort() + "/follow.html?api=" + api + "&key=sk-acme&model=" + MODEL
-            + "&other=" + otherJob)
+    Process chromium = DashboardBrowserTest.chromium(profile, "http://127.0.0.1:" + pages.actualPort()
+            + "/follow.html?api=" + api + "&key=sk-acme&model=" + MODEL + "&other=" + otherJob)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
@@ -106,9 +100,9 @@ class EventBusBridgeBrowserTest {
     try {
       seen = report.future().toCompletionStage().toCompletableFuture().get(3, TimeUnit.MINUTES);
     } finally {
-      chromium.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      DashboardBrowserTest.kill(chromium);
       await(pages.close());
-      deleteTree(profile);
+      DashboardBrowserTest.deleteTree(profile);
     }
 
     assertNull(seen.getValue("error"), seen.encode());
@@ -120,13 +114,5 @@ class EventBusBridgeBrowserTest {
         "the subscription to another key's job is refused: " + seen.encode());
     assertEquals(404, seen.getInteger("otherEvents"), "and so are its events");
     assertEquals(0, seen.getInteger("foreignNotices"));
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    }
   }
 }
