@@ -2,6 +2,7 @@ package io.genbus.api.tenants;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.genbus.cluster.HazelcastFutures;
 import io.genbus.cluster.InFlightCount;
 import io.genbus.cluster.WindowLease;
 import io.genbus.protocol.Addresses;
@@ -29,17 +30,17 @@ public final class HazelcastLimitCounters implements LimitCounters {
 
   @Override
   public Future<long[]> lease(String key, long limit, long want, long ttlMs) {
-    return Future.fromCompletionStage(windows.submitToKey(key, new WindowLease(limit, want, ttlMs)), context());
+    return HazelcastFutures.of(windows.submitToKey(key, new WindowLease(limit, want, ttlMs)), context());
   }
 
   @Override
   public Future<Boolean> addInFlight(String tenant, String nodeId, int delta, long limit) {
-    return Future.fromCompletionStage(inFlight.submitToKey(tenant, new InFlightCount(nodeId, delta, limit)), context());
+    return HazelcastFutures.of(inFlight.submitToKey(tenant, new InFlightCount(nodeId, delta, limit)), context());
   }
 
   @Override
   public Future<Void> removeInFlight(String tenant, String nodeId, int count) {
-    return Future.fromCompletionStage(inFlight.submitToKey(tenant, new InFlightCount(nodeId, -count, 0)), context())
+    return HazelcastFutures.of(inFlight.submitToKey(tenant, new InFlightCount(nodeId, -count, 0)), context())
         .mapEmpty();
   }
 

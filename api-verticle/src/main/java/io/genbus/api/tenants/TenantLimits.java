@@ -18,9 +18,9 @@ import java.util.function.LongSupplier;
  * total accepted never passes it, and at most one lease per API node can be left unspent when a window
  * ends. Places for jobs in flight are leased the same way, per node, from a count the cluster keeps per
  * node (so a node that dies takes its places with it): a node spends its spare places locally, asks for
- * more (1 % of the limit, at least 1) when it has none, and gives spare places back as soon as they make a
- * whole lease — so the cluster never has more jobs in flight than the limit, and no node keeps more than
- * one lease of places another node could use.
+ * more (1 % of the limit, at least 1) when it has none, and gives spare places back beyond one lease once it
+ * holds two (at once for limits under 200) — so the cluster never has more jobs in flight than the limit, and
+ * no node keeps more than two leases of places another node could use.
  *
  * <p>One per node, shared by its HTTP loops and told by the dispatcher (as a {@link JobObserver}) when a job
  * ends: every method holds the lock only for a few steps, never across a cluster call.
@@ -238,8 +238,9 @@ public final class TenantLimits implements JobObserver {
   }
 
   /**
-   * {@code count} jobs of the tenant left this node: their places are spare; spare places are given back to the
-   * cluster once they make a whole lease, so this node never sits on what another node could use for long.
+   * {@code count} jobs of the tenant left this node: their places are spare. With a limit under 200 (leases of 1)
+   * every spare place goes back at once; otherwise a node keeps one lease of spare places and gives back the rest
+   * once it holds two, so it neither asks the cluster at every request nor sits on more than two leases.
    */
   Future<Void> releaseInFlight(Tenant tenant, int count) {
     int giveBack = 0;
@@ -251,10 +252,13 @@ public final class TenantLimits implements JobObserver {
       p.inFlight = Math.max(0, p.inFlight - count);
       int spare = p.held - p.inFlight;
       Integer limit = tenant.maxConcurrentJobs();
-      if (spare > 0 && (limit == null || spare >= chunk(limit))) {
-        giveBack = spare;
-        p.held -= spare;
+      int chunk = limit == null ? 1 : chunk(limit);
+      if (chunk == 1 || limit == null) {
+        giveBack = spare; // small limits: every place back at once, so that no node sits on one another could use
+      } else if (spare >= 2 * chunk) {
+        giveBack = spare - chunk; // keep one lease: giving all back would mean asking again at the next request
       }
+      p.held -= giveBack;
     }
     return giveBack == 0 ? Future.succeededFuture() : counters.removeInFlight(tenant.name(), nodeId, giveBack);
   }

@@ -8,6 +8,7 @@ import static io.genbus.protocol.UsageDelta.REQUESTS;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
+import io.genbus.cluster.HazelcastFutures;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.UsageDelta;
 import io.vertx.core.Context;
@@ -104,7 +105,7 @@ public final class ClusterUsage implements UsageSink, UsageQuery {
     }
     List<Future<Void>> merged = new ArrayList<>(deltas.size());
     deltas.forEach((key, delta) -> merged.add(
-        Future.fromCompletionStage(map.submitToKey(key, new UsageDelta(delta)), context)
+        HazelcastFutures.of(map.submitToKey(key, new UsageDelta(delta)), context)
             .recover(e -> {
               add(key, delta); // the member owning it left, or the cluster is re-forming: next round
               return Future.succeededFuture();
