@@ -150,14 +150,8 @@ public final class AdminHandler {
 
   private void delete(RoutingContext ctx) {
     String name = ctx.pathParam("name");
-    try {
-      readOnly(name);
-      requireStore();
-    } catch (ApiException e) {
-      ctx.fail(e);
-      return;
-    }
-    store.delete(name)
+    writable(name)
+        .compose(v -> store.delete(name))
         .compose(deleted -> deleted ? sync.changed() : notFound(name))
         .onSuccess(v -> json(ctx, 200, new JsonObject().put("name", name).put("object", "tenant").put("deleted", true)))
         .onFailure(ctx::fail);
@@ -181,14 +175,8 @@ public final class AdminHandler {
 
   private void createKey(RoutingContext ctx) {
     String name = ctx.pathParam("name");
-    try {
-      readOnly(name);
-      requireStore();
-    } catch (ApiException e) {
-      ctx.fail(e);
-      return;
-    }
-    store.createKey(name)
+    writable(name)
+        .compose(v -> store.createKey(name))
         .compose(created -> created == null ? notFound(name) : sync.changed().map(created))
         .onSuccess(created -> json(ctx, 201, json(created.stored()).put("key", created.key())))
         .onFailure(ctx::fail);
@@ -197,19 +185,24 @@ public final class AdminHandler {
   private void revokeKey(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     String id = ctx.pathParam("id");
-    try {
-      readOnly(name);
-      requireStore();
-    } catch (ApiException e) {
-      ctx.fail(e);
-      return;
-    }
-    store.revokeKey(name, id)
+    writable(name)
+        .compose(v -> store.revokeKey(name, id))
         .compose(revoked -> revoked == null
             ? Future.<StoredKey>failedFuture(new ApiException(ErrorCode.INVALID_VALUE, "id", "id", "no key " + id + " of " + name))
             : sync.changed().map(revoked))
         .onSuccess(revoked -> json(ctx, 200, json(revoked)))
         .onFailure(ctx::fail);
+  }
+
+  /** Succeeds for a runtime tenant on a node with a database; else the refusal to answer. */
+  private Future<Void> writable(String name) {
+    try {
+      readOnly(name);
+      requireStore();
+      return Future.succeededFuture();
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private void requireStore() {
