@@ -129,6 +129,12 @@ class OpenAiChatGeneratorTest {
     assertEquals("data:image/gif;base64,R0lG", split.images().get(1));
     MarkdownImages plain = new MarkdownImages();
     assertEquals("no images here", plain.feed("no images here") + plain.finish());
+    MarkdownImages mixed = new MarkdownImages();
+    String out = mixed.feed("a ![not](an image) b ![l](https://x.test/a.png) c ![ d ](  data:image/webp;base64,UklG  ) e"
+        + " data:image/svg+xml;base64,PHN2 f data:image/;base64,AA g ![x](ftp://no)") + mixed.finish();
+    assertEquals("a ![not](an image) b  c  e  f data:image/;base64,AA g ![x](ftp://no)", out);
+    assertEquals(List.of("https://x.test/a.png", "data:image/webp;base64,UklG", "data:image/svg+xml;base64,PHN2"),
+        mixed.images());
   }
 
   @Test
