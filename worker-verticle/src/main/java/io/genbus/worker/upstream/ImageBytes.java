@@ -1,5 +1,6 @@
 package io.genbus.worker.upstream;
 
+import io.genbus.imaging.ImageHeader;
 import io.genbus.protocol.ErrorCode;
 import io.genbus.worker.GenerationException;
 import io.genbus.worker.GenerationResult.GeneratedImage;
@@ -38,6 +39,10 @@ public final class ImageBytes {
   public static String mediaType(byte[] bytes) {
     if (bytes == null || bytes.length == 0) {
       return null;
+    }
+    String known = fromHeader(bytes);
+    if (known != null) {
+      return known;
     }
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -81,6 +86,20 @@ public final class ImageBytes {
     if (images.isEmpty()) {
       return Future.succeededFuture(images);
     }
+    // The common case, every image's header readable, needs no worker thread (ImageIO's lookup of readers
+    // alone cost more than the rest of a fast upstream's answer).
+    List<GeneratedImage> byHeader = new ArrayList<>(images.size());
+    for (GeneratedImage image : images) {
+      String type = fromHeader(image.bytes());
+      if (type == null) {
+        byHeader = null;
+        break;
+      }
+      byHeader.add(new GeneratedImage(type, image.bytes()));
+    }
+    if (byHeader != null) {
+      return Future.succeededFuture(byHeader);
+    }
     return vertx.executeBlocking(() -> {
       List<GeneratedImage> typed = new ArrayList<>(images.size());
       for (GeneratedImage image : images) {
@@ -93,5 +112,11 @@ public final class ImageBytes {
       }
       return typed;
     }, false);
+  }
+
+  /** The media type a PNG, JPEG, GIF or WebP header names, with a size above zero; else null. */
+  private static String fromHeader(byte[] bytes) {
+    ImageHeader header = bytes == null ? null : ImageHeader.read(bytes);
+    return header != null && header.width() > 0 && header.height() > 0 ? header.mimeType() : null;
   }
 }
