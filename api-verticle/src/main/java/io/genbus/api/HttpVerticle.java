@@ -135,7 +135,7 @@ final class HttpVerticle extends VerticleBase {
     // The same checks, parsers, limits and durable jobs for the event bus's submit and events addresses.
     bus = new BusSubmissions(vertx, config, auth, shared.tenantGate(),
         new ChatIntake(vertx, config, scheduler, shared.converter(), shared.conversions()), durableRequests,
-        shared.durable().store(), imageStore, errors);
+        shared.durable().store(), imageStore, errors, images);
     Router router = Router.router(vertx);
     router.route().handler(guard);
     router.route().handler(new RequestIds());

@@ -6,6 +6,7 @@ import static io.genbus.api.TestCluster.workerConfig;
 import static io.genbus.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,6 +117,24 @@ class EventBusClientClusterTest {
     BufferedImage edited = png(result.images().get(0).data());
     assertEquals(2.0, (double) edited.getWidth() / edited.getHeight(), 0.1, "the input's shape, not a fresh square");
     assertTrue(Fixtures.meanSaturation(edited) < 0.05, "grayscale: " + Fixtures.meanSaturation(edited));
+  }
+
+  @Test
+  @DisplayName("the Images API over the bus: n: 2 at 64x32 is one durable job of two images, as over HTTP")
+  void imagesApi() throws Exception {
+    GenbusClient client = GenbusClient.create(app.vertx(), "sk-acme");
+    GenbusResult result = await(client.generate(GenbusRequest.images(MODEL, "two kites", 2, "64x32")));
+    assertEquals(2, result.images().size());
+    for (GenbusResult.Image image : result.images()) {
+      BufferedImage png = png(image.data());
+      assertEquals(64, png.getWidth());
+      assertEquals(32, png.getHeight());
+    }
+    assertFalse(Arrays.equals(result.images().get(0).data(), result.images().get(1).data()), "two images");
+    Http.Response job = Http.get(api, "/v1/jobs/" + result.jobId(), "Authorization", "Bearer sk-acme");
+    assertEquals("/v1/images/generations", job.json().getString("endpoint"), job.body());
+    assertEquals("succeeded", job.json().getString("status"), job.body());
+    assertEquals(2, job.json().getJsonObject("image_counts").getInteger("completed"), job.body());
   }
 
   @Test

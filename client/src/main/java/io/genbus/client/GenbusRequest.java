@@ -12,6 +12,8 @@ import java.util.Objects;
 public final class GenbusRequest {
 
   public static final String CHAT_COMPLETIONS = "/v1/chat/completions";
+  public static final String IMAGES_GENERATIONS = "/v1/images/generations";
+  public static final String IMAGES_EDITS = "/v1/images/edits";
 
   private final String endpoint;
   private final JsonObject body;
@@ -21,7 +23,10 @@ public final class GenbusRequest {
     this.body = Objects.requireNonNull(body, "body").copy();
   }
 
-  /** Any body of an endpoint the API nodes take on the bus ({@code /v1/chat/completions}). */
+  /**
+   * Any body of an endpoint the API nodes take on the bus: {@code /v1/chat/completions},
+   * {@code /v1/images/generations}, {@code /v1/images/edits} (JSON, input images as data URLs).
+   */
   public static GenbusRequest of(String endpoint, JsonObject body) {
     return new GenbusRequest(endpoint, body);
   }
@@ -32,6 +37,12 @@ public final class GenbusRequest {
         .put("model", model)
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user")
             .put("content", new JsonArray().add(new JsonObject().put("type", "text").put("text", prompt))))));
+  }
+
+  /** An Images API generation: {@code n} images of {@code size} ({@code WxH} or {@code auto}) for {@code prompt}. */
+  public static GenbusRequest images(String model, String prompt, int n, String size) {
+    return new GenbusRequest(IMAGES_GENERATIONS, new JsonObject().put("model", model).put("prompt", prompt).put("n", n)
+        .put("size", size));
   }
 
   /** The same request with an input image (image-to-image), sent as a data URL as over HTTP. */

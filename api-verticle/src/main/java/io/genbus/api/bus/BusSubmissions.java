@@ -10,6 +10,7 @@ import io.genbus.api.durable.JobStore;
 import io.genbus.api.errors.ApiException;
 import io.genbus.api.errors.ErrorResponses;
 import io.genbus.api.images.ImageStore;
+import io.genbus.api.images.ImagesApiHandler;
 import io.genbus.api.tenants.TenantAdmission;
 import io.genbus.api.tenants.TenantGate;
 import io.genbus.config.ApiConfig;
@@ -43,6 +44,9 @@ import org.slf4j.LoggerFactory;
 public final class BusSubmissions {
 
   private static final Logger LOG = LoggerFactory.getLogger(BusSubmissions.class);
+  /** The endpoints whose bodies the submit address takes, as over HTTP. */
+  static final List<String> ENDPOINTS = List.of(DurableRequests.CHAT_ENDPOINT, ImagesApiHandler.GENERATIONS,
+      ImagesApiHandler.EDITS);
   private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{24}");
   /** Image bytes one {@link JobLog} carries at most (besides its first event): the rest comes on the next ask. */
   static final long MAX_LOG_BYTES = 16L * 1024 * 1024;
@@ -56,10 +60,13 @@ public final class BusSubmissions {
   private final JobStore store;
   private final ImageStore images;
   private final ErrorResponses errors;
+  private final ImagesApiHandler imagesApi;
 
   public BusSubmissions(Vertx vertx, ApiConfig config, KeyAuth auth, TenantGate gate, ChatIntake intake,
-                        DurableRequests durable, JobStore store, ImageStore images, ErrorResponses errors) {
+                        DurableRequests durable, JobStore store, ImageStore images, ErrorResponses errors,
+                        ImagesApiHandler imagesApi) {
     this.vertx = vertx;
+    this.imagesApi = imagesApi;
     this.config = config;
     this.auth = auth;
     this.gate = gate;
@@ -82,17 +89,20 @@ public final class BusSubmissions {
       Caller caller = auth.caller(m.headers().get(Addresses.API_KEY_HEADER));
       String idempotencyKey = DurableRequests.idempotencyKey(m.headers().get(Addresses.IDEMPOTENCY_KEY_HEADER));
       JsonObject envelope = object(m.body());
-      JsonObject body = DurableRequests.envelopeBody(envelope, List.of(DurableRequests.CHAT_ENDPOINT));
+      JsonObject body = DurableRequests.envelopeBody(envelope, ENDPOINTS);
+      String endpoint = envelope.getString("endpoint");
       // The body as HTTP would have carried it: bounded, hashed and parsed the same way.
       return vertx.executeBlocking(body::toBuffer, false)
-          .compose(bytes -> chat(caller, idempotencyKey, bytes, envelope));
+          .compose(bytes -> bytes.length() > config.maxBodyBytes()
+              ? Future.failedFuture(new ApiException(ErrorCode.REQUEST_TOO_LARGE, null, config.maxBodyBytes()))
+              : endpoint.equals(DurableRequests.CHAT_ENDPOINT) ? chat(caller, idempotencyKey, bytes, envelope)
+              : imagesApi.durableJob(caller.keyId(), idempotencyKey, endpoint, bytes,
+                  request -> gate.admit(caller, request.model(), request.n()))
+                  .map(created -> created.record().toApi(null)));
     }));
   }
 
   private Future<JsonObject> chat(Caller caller, String idempotencyKey, Buffer body, JsonObject envelope) {
-    if (body.length() > config.maxBodyBytes()) {
-      return Future.failedFuture(new ApiException(ErrorCode.REQUEST_TOO_LARGE, null, config.maxBodyBytes()));
-    }
     String hash = DurableRequests.hash(DurableRequests.CHAT_ENDPOINT, body);
     return intake.parse(body).map(parsed -> DurableRequests.withEnvelopeWebhook(parsed, envelope))
         .compose(request -> gate.admit(caller, request.model(), 1).compose(admission ->

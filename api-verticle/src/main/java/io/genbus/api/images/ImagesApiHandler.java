@@ -157,9 +157,7 @@ public final class ImagesApiHandler {
   public Future<Void> durable(RoutingContext ctx, ImageRequest request, String bodyHash, boolean async,
                               TenantAdmission admission) {
     ImageRequest job = request.durable();
-    return durableRequests.job(ctx, bodyHash, admission, (caller, key) -> durableRequests.webhookUrl(job.webhook())
-            .compose(url -> prepare(job, false, () -> true) // a durable job does not depend on its connection
-                .map(inputs -> newJob(job, caller, key, bodyHash, url, inputs))))
+    return durableRequests.job(ctx, bodyHash, admission, maker(job, bodyHash))
         .map(created -> {
           JobRecord record = created.record();
           if (async) {
@@ -171,6 +169,25 @@ public final class ImagesApiHandler {
           }
           return null;
         });
+  }
+
+  /**
+   * The durable job of an Images API body that came without HTTP (the event bus), for {@code caller} (its key
+   * id) and its idempotency key: parsed, checked, converted and made exactly as over HTTP.
+   */
+  public Future<DurableJobs.Created> durableJob(String caller, String key, String endpoint, Buffer body,
+                                                Function<ImageRequest, Future<TenantAdmission>> admit) {
+    return parseJson(body, endpoint.equals(EDITS), true).compose(parsed -> admit.apply(parsed.request())
+        .compose(admission -> durableRequests.job(caller, key, parsed.bodyHash(), admission,
+                maker(parsed.request().durable(), parsed.bodyHash()))
+            .onComplete(ar -> admission.close()))); // what it did not hand to its parts goes back
+  }
+
+  /** Makes the durable job of {@code job}: its webhook checked, then admitted and its images converted. */
+  private DurableRequests.JobMaker maker(ImageRequest job, String bodyHash) {
+    return (caller, key) -> durableRequests.webhookUrl(job.webhook())
+        .compose(url -> prepare(job, false, () -> true) // a durable job does not depend on its connection
+            .map(inputs -> newJob(job, caller, key, bodyHash, url, inputs)));
   }
 
   private static NewJob newJob(ImageRequest request, String caller, String key, String bodyHash, String webhookUrl,
