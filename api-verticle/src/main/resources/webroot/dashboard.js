@@ -1,5 +1,5 @@
 // The status page's script (served by DashboardHandler as a file: the page's CSP allows no inline script).
-// Polls /v1/status every second and /v1/status/history and /v1/status/usage every ten; draws the tables, a 15-minute
+// Follows the workers' load over the event-bus bridge when it is on (else polls /v1/status every second) and /v1/status/history and /v1/status/usage every ten; draws the tables, a 15-minute
 // chart per model, and the cluster's images per hour (last 24 h) by model and by tenant with Chart.js (vendored:
 // /dashboard/chart.umd.min.js).
 "use strict";
@@ -214,12 +214,68 @@ async function refreshDurable() {
 
 $("keySave").onclick = () => {
   localStorage.setItem("genbusKey", $("keyInput").value); refresh(); refreshHistory(); refreshUsage(); refreshDurable();
+  if (!live) {
+    follow();
+  }
 };
+// With api.eventBusBridge on, the page follows the workers' load publications (every change of a slot, and
+// every heartbeat) over the bridge's WebSocket and refreshes when one arrives; the 1-s poll is then only a
+// 10-s safety net. Without the bridge, or while it is down, the page polls every second.
+let live = false;
+let pending = false;
+let socket = null;
+
+function liveRefresh() {
+  if (!pending) {
+    pending = true;
+    setTimeout(() => { pending = false; refresh(); }, 200);
+  }
+}
+
+function setLive(on) {
+  live = on;
+  document.body.dataset.live = on ? "bridge" : "poll";
+}
+
+async function follow() {
+  if (socket && socket.readyState <= WebSocket.OPEN) {
+    return; // already following (or connecting)
+  }
+  const info = await fetch("/eventbus/info").catch(() => null);
+  if (!info || !info.ok) {
+    setLive(false); // no bridge on this node: poll
+    return;
+  }
+  const ws = socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/eventbus/websocket");
+  ws.binaryType = "arraybuffer";
+  ws.onopen = () => {
+    const key = localStorage.getItem("genbusKey");
+    ws.send(JSON.stringify({ type: "register", address: "genbus.workers.load",
+      headers: key ? { "genbus-api-key": key } : {} }));
+    setLive(true); // a refusal comes back as an error, and closes it
+  };
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(typeof m.data === "string" ? m.data : new TextDecoder().decode(m.data));
+    if (msg.type === "rec") {
+      document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+      liveRefresh();
+    } else if (msg.type === "err") {
+      ws.close(); // refused (no key yet, or a wrong one): poll
+    }
+  };
+  ws.onclose = () => {
+    setLive(false);
+    setTimeout(follow, 5000);
+  };
+}
+
 refresh();
 refreshHistory();
 refreshUsage();
 refreshDurable();
-setInterval(refresh, 1000);
+follow();
+setInterval(() => { if (!live) refresh(); }, 1000);
+setInterval(() => { if (live) refresh(); }, 10000);
 setInterval(refreshHistory, 10000);
 setInterval(refreshUsage, 10000);
 setInterval(refreshDurable, 5000);

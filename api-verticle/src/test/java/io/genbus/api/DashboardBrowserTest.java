@@ -2,6 +2,7 @@ package io.genbus.api;
 
 import static io.genbus.api.Http.chat;
 import static io.genbus.api.TestCluster.apiConfig;
+import static io.genbus.api.TestCluster.await;
 import static io.genbus.api.TestCluster.workerConfig;
 import static io.genbus.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.genbus.cluster.ClusterNode;
+import io.vertx.core.Promise;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -26,10 +31,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /** The status page, loaded in headless Chromium (Debian's package, which .ci/run installs). */
 @DisplayName("the status page in a real browser")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardBrowserTest {
 
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -60,9 +69,14 @@ class DashboardBrowserTest {
    * the file is read once Chromium has exited: a hung browser fails the test at the deadline, never blocks it.
    */
   static String renderedDom(String url) throws Exception {
+    return renderedDom(url, "--virtual-time-budget=4000");
+  }
+
+  /** The same after {@code wait}, a Chromium flag such as {@code --virtual-time-budget=4000}. */
+  static String renderedDom(String url, String wait) throws Exception {
     Path profile = Files.createTempDirectory("genbus-chromium");
     Path dom = profile.resolve("dom.html");
-    Process chromium = chromium(profile, "--virtual-time-budget=4000", "--dump-dom", url)
+    Process chromium = chromium(profile, wait, "--dump-dom", url)
         .redirectOutput(dom.toFile())
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();
@@ -110,6 +124,7 @@ class DashboardBrowserTest {
   }
 
   @Test
+  @Order(1)
   @DisplayName("shows the models, workers with their slots, nodes and recent jobs, live")
   void rendersTheCluster() throws Exception {
     String jobId = chat(api, Http.chatBody("dash-model", "a cat", false)).json().getString("id").substring("chatcmpl-".length());
@@ -150,6 +165,56 @@ class DashboardBrowserTest {
       assertTrue(pixels.find() && Integer.parseInt(pixels.group(1)) > 20, "its bar is painted on the canvas: " + tag);
     }
     assertTrue(dom.contains("<tr data-tenant=\"default\" data-images=\"1\">"), "the top tenants list it: " + dom);
+  }
+
+  @Test
+  @Order(2) // after rendersTheCluster: its jobs would count in that test's usage chart
+  @DisplayName("with api.eventBusBridge on, it follows the workers' load over the bridge instead of polling")
+  void liveOverTheBridge() throws Exception {
+    int bridged = cluster.api(apiNode, apiConfig("eventBusBridge: true")).port();
+    // Jobs keep the worker's 3 slots full and free again while the page is open, so that it publishes its load
+    // (it does on every change between full and not, besides its heartbeat).
+    AtomicBoolean running = new AtomicBoolean(true);
+    List<Thread> load = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Thread t = new Thread(() -> {
+        while (running.get()) {
+          chat(bridged, Http.chatBody("dash-model", "a moving cat", false));
+        }
+      });
+      t.start();
+      load.add(t);
+    }
+    try {
+      String dom = renderedDom("http://127.0.0.1:" + bridged + "/");
+      Matcher body = Pattern.compile("<body[^>]*>").matcher(dom);
+      assertTrue(body.find(), dom);
+      assertTrue(body.group().contains("data-live=\"bridge\""), "the page follows the bridge: " + body.group());
+      assertTrue(dom.contains("data-worker=\"" + workerNode.nodeId() + "/0\""), "and shows the cluster");
+      // What the page then receives, read the way it reads it (the raw WebSocket of the bridge): the workers'
+      // load, as the worker publishes it. (Chromium's virtual time, which makes the page test quick, runs past
+      // messages that come in their own time, so the messages themselves are read here.)
+      Promise<JsonObject> received = Promise.promise();
+      WebSocket ws = await(apiNode.vertx().createWebSocketClient().connect(bridged, "127.0.0.1", "/eventbus/websocket"));
+      ws.handler(frame -> {
+        JsonObject msg = frame.toJsonObject();
+        if ("rec".equals(msg.getString("type"))) {
+          received.tryComplete(msg);
+        }
+      });
+      ws.writeTextMessage(new JsonObject().put("type", "register").put("address", "genbus.workers.load").encode());
+      JsonObject notice = received.future().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      assertEquals("genbus.workers.load", notice.getString("address"));
+      assertEquals(workerNode.nodeId() + "/0", notice.getJsonObject("body").getString("workerId"), notice.encode());
+      ws.close();
+      // The node without the bridge: the page polls.
+      assertTrue(renderedDom("http://127.0.0.1:" + api + "/").contains("data-live=\"poll\""), "no bridge: polling");
+    } finally {
+      running.set(false);
+      for (Thread t : load) {
+        t.join(60_000);
+      }
+    }
   }
 
   @Test

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * may send requests to the submit and events addresses (the API key goes in the message's headers and is
  * checked there, as for any application), and subscribe to the change notices of its own jobs only — a
  * subscription names the key in its headers, and is refused unless the job's record has that key as its
- * caller. Everything else is denied: no other address in or out, no publish.
+ * caller; and, with a valid key, to the workers' load publications, which the status page follows for live
+ * updates. Everything else is denied: no other address in or out, no publish.
  */
 public final class BrowserBridge {
 
@@ -45,7 +46,8 @@ public final class BrowserBridge {
     return new SockJSBridgeOptions()
         .addInboundPermitted(new PermittedOptions().setAddress(Addresses.JOBS_SUBMIT))
         .addInboundPermitted(new PermittedOptions().setAddress(Addresses.JOBS_EVENTS))
-        .addOutboundPermitted(new PermittedOptions().setAddressRegex(JOB_ADDRESS.pattern()));
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(JOB_ADDRESS.pattern()))
+        .addOutboundPermitted(new PermittedOptions().setAddress(Addresses.WORKERS_LOAD));
   }
 
   void handle(BridgeEvent event) {
@@ -58,10 +60,15 @@ public final class BrowserBridge {
     }
   }
 
-  /** A subscription to a job's notices is the job's caller's only; any other address the permissions refuse. */
+  /**
+   * A subscription to a job's notices is the job's caller's only; the workers' load publications (what the
+   * status page follows: the same facts as {@code /v1/status}) any valid key's; any other address the
+   * permissions refuse.
+   */
   private Future<Boolean> owns(JsonObject register) {
-    Matcher job = JOB_ADDRESS.matcher(String.valueOf(register.getValue("address")));
-    if (!job.matches()) {
+    String address = String.valueOf(register.getValue("address"));
+    Matcher job = JOB_ADDRESS.matcher(address);
+    if (!job.matches() && !address.equals(Addresses.WORKERS_LOAD)) {
       return Future.succeededFuture(true);
     }
     Caller caller;
@@ -70,6 +77,9 @@ public final class BrowserBridge {
       caller = auth.caller(headers.getValue(Addresses.API_KEY_HEADER) instanceof String key ? key : null);
     } catch (ApiException e) {
       return Future.succeededFuture(false);
+    }
+    if (!job.matches()) {
+      return Future.succeededFuture(true);
     }
     return store.record(job.group(1)).map(record -> record != null && record.caller().equals(caller.keyId()));
   }
