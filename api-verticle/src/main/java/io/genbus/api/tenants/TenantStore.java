@@ -7,9 +7,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -86,7 +83,7 @@ public final class TenantStore {
   /** A new key for the tenant (the plain key shown once); null when there is no such tenant. */
   public Future<NewKey> createKey(String tenant) {
     String key = newKey();
-    byte[] hash = sha256(key);
+    byte[] hash = TenantRegistry.sha256(key); // the digest keys are looked up by
     return pool.preparedQuery("INSERT INTO tenant_keys (key_id, tenant, key_hash) VALUES ($1, $2, $3)"
             + " RETURNING key_id, tenant, created_at, revoked_at")
         .execute(Tuple.of(keyId(hash), tenant, Buffer.buffer(hash)))
@@ -136,14 +133,6 @@ public final class TenantStore {
   /** The id of a key from its SHA-256: its first 16 hex digits (as {@code Caller.keyId()}). */
   public static String keyId(byte[] sha256) {
     return HexFormat.of().formatHex(sha256, 0, 8);
-  }
-
-  public static byte[] sha256(String key) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private String newKey() {

@@ -88,7 +88,7 @@ class TenantStoreTest {
     NewKey second = await(store.createKey("keys-acme"));
     assertTrue(first.key().matches("sk-gb-[A-Za-z0-9_-]{32}"), first.key());
     assertNotEquals(first.key(), second.key());
-    byte[] hash = TenantStore.sha256(first.key());
+    byte[] hash = TenantRegistry.sha256(first.key());
     assertEquals(HexFormat.of().formatHex(hash).substring(0, 16), first.stored().keyId());
     assertEquals("keys-acme", first.stored().tenant());
     assertNotNull(first.stored().createdAt());
@@ -116,7 +116,7 @@ class TenantStoreTest {
         .orElseThrow();
     assertEquals(1, loaded.keys().size(), "the revoked key is not loaded");
     assertEquals(second.stored().keyId(), loaded.keys().get(0).keyId());
-    assertArrayEquals(TenantStore.sha256(second.key()), loaded.keys().get(0).sha256());
+    assertArrayEquals(TenantRegistry.sha256(second.key()), loaded.keys().get(0).sha256());
 
     await(store.create(new StoredTenant("keys-empty", null, null, null, 1, null)));
     assertTrue(await(store.loadAll()).stream().anyMatch(t -> t.tenant().name().equals("keys-empty") && t.keys().isEmpty()),
