@@ -10,6 +10,7 @@ import io.genbus.config.WorkerConfig;
 import io.genbus.protocol.Addresses;
 import io.genbus.protocol.StatusRequest;
 import io.genbus.protocol.WorkerStats;
+import io.genbus.testing.Eventually;
 import io.genbus.testing.LoopbackCluster;
 import io.genbus.worker.Generator;
 import io.genbus.worker.WorkerMain;
@@ -71,8 +72,15 @@ final class TestCluster implements AutoCloseable {
     return node;
   }
 
-  /** Stops a node as a crash would: Hazelcast goes away without a goodbye, Vert.x is closed afterwards. */
+  /**
+   * Stops a node as a crash would: Hazelcast goes away without a goodbye, Vert.x is closed afterwards. It waits
+   * first until the cluster is safe (no partition migrating, every backup in step): with one backup, that is
+   * the state in which Hazelcast promises to lose nothing to one member's crash; a node that joined a moment
+   * ago may still be receiving its partitions.
+   */
   void crash(ClusterNode node) {
+    Eventually.eventually("the cluster is safe before a crash",
+        () -> node.clusterManager().getHazelcastInstance().getPartitionService().isClusterSafe());
     node.clusterManager().getHazelcastInstance().getLifecycleService().terminate();
     nodes.remove(node);
     node.vertx().close();
