@@ -1,6 +1,7 @@
 package io.genbus.api;
 
 import io.genbus.cluster.ClusterNode;
+import io.genbus.cluster.CommonPool;
 import io.genbus.cluster.NodeMain;
 import io.genbus.config.ApiConfig;
 import io.genbus.config.ConfigLoader;
@@ -12,6 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /** {@code java -jar genbus-api.jar [--config FILE] [cluster options]}: one API node. */
 public final class ApiMain {
+
+  static {
+    CommonPool.atLeastTwoThreads(); // before the first logger: Logback's start-up sizes the pool
+  }
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiMain.class);
 

@@ -1,6 +1,7 @@
 package io.genbus.api;
 
 import static io.genbus.testing.Eventually.eventually;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -44,6 +45,8 @@ record NodeProcess(Process process, String id, Path log) {
       }
       return false;
     });
+    // started as operators start it (java -jar, no pool flag): the node sized the pool before Hazelcast used it
+    assertFalse(read(log).contains("fork-join pool"), read(log));
     return new NodeProcess(process, group[0], log);
   }
 

@@ -124,6 +124,8 @@ class WorkerProcessesIT {
       }
       return false;
     });
+    // started as operators start it (java -jar, no pool flag): the node sized the pool before Hazelcast used it
+    assertFalse(read(log).contains("fork-join pool"), read(log));
     return new WorkerProcess(process, nodeId[0], log);
   }
 

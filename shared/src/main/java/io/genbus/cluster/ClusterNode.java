@@ -42,6 +42,10 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager clusterManager, P
   private static final String VERTX_NODE_ID = "__vertx.nodeId";
 
   public static Future<ClusterNode> start(ClusterOptions options) {
+    if (CommonPool.threadPerCallback()) {
+      LOG.warn("the common fork-join pool has fewer than 2 threads: Hazelcast will start a thread for every "
+          + "asynchronous map call; start the JVM with -D{}=2", CommonPool.PARALLELISM);
+    }
     Config config;
     try {
       config = hazelcastConfig(options);

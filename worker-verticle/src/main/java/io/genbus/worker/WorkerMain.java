@@ -1,6 +1,7 @@
 package io.genbus.worker;
 
 import io.genbus.cluster.ClusterNode;
+import io.genbus.cluster.CommonPool;
 import io.genbus.cluster.NodeMain;
 import io.genbus.config.ConfigLoader;
 import io.genbus.config.WorkerConfig;
@@ -8,6 +9,10 @@ import io.vertx.core.Future;
 
 /** {@code java -jar genbus-worker.jar [--config FILE] [cluster options]}: one worker node. */
 public final class WorkerMain {
+
+  static {
+    CommonPool.atLeastTwoThreads(); // before the first logger: Logback's start-up sizes the pool
+  }
 
   private WorkerMain() {
   }
