@@ -42,17 +42,11 @@ public final class ImageFetcher {
   /** Connections to image hosts, whatever the backend's concurrency. */
   private static final int MAX_CONNECTIONS = 256;
 
-  /** Resolves a host name to all its addresses. Blocking. */
-  @FunctionalInterface
-  public interface Resolver {
-    InetAddress[] resolve(String host) throws UnknownHostException;
-  }
-
   private final Vertx vertx;
   private final String name;
   private final DownloadsConfig config;
   private final OutboundPolicy policy;
-  private final Resolver resolver;
+  private final OutboundPolicy.Resolver resolver;
   private final HttpClient client;
 
   public ImageFetcher(Vertx vertx, String name, DownloadsConfig config, String proxy, int concurrency) {
@@ -60,7 +54,8 @@ public final class ImageFetcher {
   }
 
   /** With a resolver of its own: tests give names the addresses they need. */
-  public ImageFetcher(Vertx vertx, String name, DownloadsConfig config, String proxy, int concurrency, Resolver resolver) {
+  public ImageFetcher(Vertx vertx, String name, DownloadsConfig config, String proxy, int concurrency,
+                      OutboundPolicy.Resolver resolver) {
     this.vertx = vertx;
     this.name = name;
     this.config = config;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.genbus.config.DownloadsConfig;
+import io.genbus.net.OutboundPolicy;
 import io.genbus.protocol.ErrorCode;
 import io.genbus.worker.Cancellation;
 import io.genbus.worker.GenerationException;
@@ -32,7 +33,7 @@ class ImageFetcherTest {
   LinkHost host;
   /** Names these tests resolve; the system resolver is never asked. */
   final Map<String, String> dns = Map.of("images.example", "127.0.0.2", "evil.example", "127.0.0.2");
-  final ImageFetcher.Resolver resolver = name -> {
+  final OutboundPolicy.Resolver resolver = name -> {
     String ip = dns.get(name);
     if (ip == null) {
       throw new UnknownHostException(name);
