@@ -133,4 +133,47 @@ class AdoptionClusterTest {
     assertEquals(3, stats.completed(), stats.toString());
     assertEquals(0, stats.cancelled(), stats.toString());
   }
+
+  @Test
+  @DisplayName("crash of the owner after a worker accepted the job but before the record said so: the adopter finds it on the worker; it runs once")
+  void acceptedButNotRecorded() {
+    Gate gate = new Gate();
+    ClusterNode doomed = cluster.node();
+    int api1 = cluster.api(doomed, apiConfig("workerLostSeconds: 4")).port();
+    ClusterNode survivor = cluster.node();
+    int api2 = cluster.api(survivor, apiConfig("workerLostSeconds: 4")).port();
+    // two workers: a job sent again would find a free slot and run a second time
+    String config = "heartbeatSeconds: 1\nbackends:\n  - {type: local, models: [adopt-window], concurrency: 1, size: 16}\n";
+    ClusterNode first = cluster.worker(workerConfig(config), gate.everyBackend());
+    ClusterNode second = cluster.worker(workerConfig(config), gate.everyBackend());
+    for (int port : new int[] {api1, api2}) {
+      eventually("model served twice", () -> Http.get(port, "/v1/status").json().getJsonObject("models")
+          .getJsonObject("adopt-window", new JsonObject()).getInteger("slots", 0) == 2);
+    }
+    Http.Response accepted = Http.post(api1, "/v1/chat/completions", chatBody("adopt-window", "one lighthouse", false),
+        "Prefer", "respond-async");
+    assertEquals(202, accepted.status(), accepted.body());
+    String id = accepted.json().getString("id");
+    Gate.Held held = TestCluster.await(gate.next());
+    JobStore store = new JobStore(survivor.vertx(), 60_000, survivor.seal());
+    JobRecord running = eventually("recorded as running", () -> TestCluster.await(store.record(id)),
+        r -> r.status() == JobRecord.Status.RUNNING);
+    // The record as it stood a moment earlier: the owner had sent the job, the worker had accepted it, and the
+    // owner died before writing "running" (a window of milliseconds, widened here by writing the record back).
+    JobRecord queued = JobRecord.create(id, running.kind(), running.toApi(null).getString("endpoint"), running.caller(),
+        running.model(), running.ownerNode(), running.createdAt(), null, null);
+    TestCluster.await(store.put(queued));
+
+    cluster.crash(doomed);
+    held.release(); // finishes while nobody owns the job: its worker keeps the result for the adopter
+
+    JsonObject[] job = new JsonObject[1];
+    eventually(Duration.ofSeconds(60), "job " + id + " done", () -> {
+      job[0] = Http.get(api2, "/v1/jobs/" + id).json();
+      return job[0].getString("status").equals("succeeded");
+    });
+    assertEquals(List.of("one lighthouse"), gate.prompts(), "the job reached a backend once");
+    long completed = cluster.workerStats(survivor, first).completed() + cluster.workerStats(survivor, second).completed();
+    assertEquals(1L, completed, "generated once");
+  }
 }

@@ -21,7 +21,7 @@ public final class RecordCodec<T extends Record> implements MessageCodec<T, T> {
   /** Every message type of the protocol; {@link #registerAll} makes each the default for its class. */
   public static final List<Class<? extends Record>> MESSAGE_TYPES = List.of(
       Job.class, JobAccepted.class, JobEvent.class, CancelJob.class, WorkerStats.class, StatusRequest.class,
-      WorkerLoad.class, InputImage.class, JobMoved.class, JobLog.class);
+      WorkerLoad.class, InputImage.class, JobMoved.class, JobQuery.class, JobLog.class);
 
   static final ObjectMapper MAPPER = new ObjectMapper(SmileFactory.builder()
       .disable(SmileGenerator.Feature.ENCODE_BINARY_AS_7BIT) // raw bytes: Smile's header flags them

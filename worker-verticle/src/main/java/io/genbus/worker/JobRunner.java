@@ -185,8 +185,8 @@ public final class JobRunner {
    * old owner did not acknowledge are sent again. False if this runner does not have the job.
    */
   public boolean moved(String jobId, String replyTo) {
-    RunningJob rj = jobs.containsKey(jobId) ? jobs.get(jobId) : parked.get(jobId);
-    if (rj == null || (rj.ended && rj.finalEvent == null)) {
+    RunningJob rj = adoptable(jobId);
+    if (rj == null) {
       return false;
     }
     LOG.info("job {} adopted: its events go to {} now", jobId, replyTo);
@@ -198,6 +198,18 @@ public final class JobRunner {
     }
     return true;
   }
+
+  /** Whether this runner has {@code jobId} for an adopter to follow ({@link #moved}); changes nothing. */
+  public boolean has(String jobId) {
+    return adoptable(jobId) != null;
+  }
+
+  /** The job, running or finished with its final event kept; null if gone, or ended with nothing to hand over. */
+  private RunningJob adoptable(String jobId) {
+    RunningJob rj = jobs.containsKey(jobId) ? jobs.get(jobId) : parked.get(jobId);
+    return rj == null || (rj.ended && rj.finalEvent == null) ? null : rj;
+  }
+
 
   /** Every running job shows it is alive. */
   public void heartbeat() {

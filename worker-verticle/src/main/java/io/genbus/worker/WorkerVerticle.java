@@ -8,6 +8,7 @@ import io.genbus.protocol.Addresses;
 import io.genbus.protocol.CancelJob;
 import io.genbus.protocol.Job;
 import io.genbus.protocol.JobMoved;
+import io.genbus.protocol.JobQuery;
 import io.genbus.protocol.StatusRequest;
 import io.genbus.protocol.WorkerInfo;
 import io.genbus.protocol.WorkerStats;
@@ -175,6 +176,9 @@ public final class WorkerVerticle extends VerticleBase {
       message.reply(found);
     } else if (body instanceof JobMoved moved) {
       message.reply(runners.stream().anyMatch(r -> r.moved(moved.jobId(), moved.replyTo())));
+    } else if (body instanceof JobQuery query) {
+      message.reply(runners.stream().filter(r -> r.has(query.jobId())).map(r -> r.info().workerId()).findFirst()
+          .orElse(""));
     } else if (body instanceof StatusRequest) {
       message.reply(stats());
     } else {

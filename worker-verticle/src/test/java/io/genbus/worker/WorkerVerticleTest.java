@@ -19,6 +19,7 @@ import io.genbus.protocol.Job;
 import io.genbus.protocol.JobAccepted;
 import io.genbus.protocol.JobEvent;
 import io.genbus.protocol.JobMoved;
+import io.genbus.protocol.JobQuery;
 import io.genbus.protocol.RecordCodec;
 import io.genbus.protocol.StatusRequest;
 import io.genbus.protocol.WorkerLoad;
@@ -162,7 +163,7 @@ class WorkerVerticleTest {
   }
 
   @Test
-  @DisplayName("a durable job whose API node is gone runs on and waits; JobMoved sends its result to the adopter, once")
+  @DisplayName("a durable job whose API node is gone runs on and waits; JobQuery finds it, changing nothing; JobMoved sends its result to the adopter, once")
   void durableJobAdopted() throws Exception {
     // owned by an API node that is gone (no handler at replyTo): the job is not stopped
     Job job = new Job("durable-1", "fast", "a cat", 1L, "test.gone." + UUID.randomUUID(), System.currentTimeMillis(),
@@ -171,6 +172,12 @@ class WorkerVerticleTest {
     waitUntil(() -> stats().completed() == 1); // finished while nobody owned it
     assertEquals(0, stats().running(), "a finished job holds no slot while it waits");
     assertEquals(0, stats().cancelled());
+
+    // an adopter that finds no worker in the record asks: this node's backend has it
+    assertEquals(workerOf("fast"), await(vertx.eventBus().request(Addresses.workerControl(NODE),
+        new JobQuery("durable-1"))).body());
+    assertEquals("", await(vertx.eventBus().request(Addresses.workerControl(NODE),
+        new JobQuery("not-here"))).body());
 
     String adopter = "test.adopter." + UUID.randomUUID();
     BlockingQueue<JobEvent> adopted = new LinkedBlockingQueue<>();
@@ -188,6 +195,7 @@ class WorkerVerticleTest {
     // acknowledged: nothing of it is left to move
     waitUntil(() -> !(Boolean) await(vertx.eventBus().request(Addresses.workerControl(NODE),
         new JobMoved("durable-1", adopter))).body());
+    assertEquals("", await(vertx.eventBus().request(Addresses.workerControl(NODE), new JobQuery("durable-1"))).body());
     assertEquals(0, stats().cancelled());
   }
 

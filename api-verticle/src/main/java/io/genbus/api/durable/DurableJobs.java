@@ -12,10 +12,12 @@ import io.genbus.protocol.InputImage;
 import io.genbus.protocol.Job;
 import io.genbus.protocol.JobOrigin;
 import io.genbus.protocol.JobMoved;
+import io.genbus.protocol.JobQuery;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class DurableJobs {
 
   private static final Logger LOG = LoggerFactory.getLogger(DurableJobs.class);
+  /** How long an adopter waits for a worker node's answer to {@link JobQuery}; a live one answers in ms. */
+  static final long QUERY_TIMEOUT_MS = 5_000;
 
   /**
    * A durable job to create.
@@ -267,60 +272,109 @@ public final class DurableJobs {
         .map(both -> new Adopted(both.resultAt(0), both.resultAt(1)));
   }
 
-  /** The jobs this node won, oldest first: each resumes where its record says it stood. */
+  /**
+   * The jobs this node won, oldest first: each resumes where its record says it stood. One after the other,
+   * as asking workers about a job takes a round trip and the line must keep their order.
+   */
   private void resume(List<Adopted> adopted) {
-    adopted.stream().filter(a -> a != null && a.record() != null)
-        .sorted(Comparator.comparingLong(a -> a.record().createdAt()))
-        .forEach(this::resume);
+    Future<Void> inOrder = Future.succeededFuture();
+    for (Adopted a : adopted.stream().filter(a -> a != null && a.record() != null)
+        .sorted(Comparator.comparingLong(a -> a.record().createdAt())).toList()) {
+      inOrder = inOrder.compose(v -> resume(a));
+    }
   }
 
-  private void resume(Adopted a) {
+  /** Completes once the job (every part of it) is followed or in its line; never fails. */
+  private Future<Void> resume(Adopted a) {
     JobRecord record = a.record();
     if (record.status().terminal()) {
       LOG.info("adopted job {} ({}); finishing it", record.id(), record.status().wire());
       JobRecorder recorder = new JobRecorder(vertx, deps, record, status -> { });
       recorder.adopted();
       recorder.stored().compose(v -> recorder.finish());
-      return;
+      return Future.succeededFuture();
     }
     JobRecorder recorder = follow(record);
     recorder.adopted();
     if (a.job() == null) {
       recorder.onError(ErrorCode.WORKER_LOST, "the job's request was lost with its API node");
-      return;
+      return Future.succeededFuture();
     }
     Job job = a.job().withReplyTo(dispatcher.eventsAddress());
     if (!record.hasParts()) {
-      resume(job, recorder, record.status(), record.worker(), record.controlAddress(), record.workerEvents());
-      return;
+      return resume(job, recorder, record.status(), record.worker(), record.controlAddress(), record.workerEvents());
     }
     // each part where it stood: those done stay done, the others keep their worker or rejoin the line
+    Future<Void> parts = Future.succeededFuture();
     for (JobRecord.Part part : record.parts()) {
       if (part.status() != JobRecord.Status.SUCCEEDED) {
-        resume(part(job, part), recorder.part(part.index()), part.status(), part.worker(), part.controlAddress(),
-            part.workerEvents());
+        parts = parts.compose(v -> resume(part(job, part), recorder.part(part.index()), part.status(), part.worker(),
+            part.controlAddress(), part.workerEvents()));
       }
     }
     recorder.settleParts();
+    return parts;
   }
 
-  /** One adopted job on the bus: followed on its worker if it runs on one known here, else queued. */
-  private void resume(Job job, JobListener listener, JobRecord.Status status, String worker, String control,
-                      int workerEvents) {
-    if (status == JobRecord.Status.RUNNING && worker != null
-        && dispatcher.adoptRunning(job, listener, worker, workerEvents)) {
-      LOG.info("adopted job {}, running on worker {}", job.id(), worker);
-      vertx.eventBus().<Boolean>request(control, new JobMoved(job.id(), dispatcher.eventsAddress()))
-          .onComplete(ar -> {
-            if (ar.failed() || !Boolean.TRUE.equals(ar.result().body())) {
-              LOG.info("job {}: its worker no longer has it; dispatching it again", job.id());
-              dispatcher.adoptionRefused(job.id());
-            }
-          });
-    } else {
-      LOG.info("adopted job {}, queued", job.id());
-      dispatcher.adoptQueued(job, listener);
+  /**
+   * One adopted job on the bus: followed on its worker if it runs on one known here; if its record does not
+   * say so, the workers of its model are asked first — its owner may have died between a worker's
+   * {@code JobAccepted} and writing {@code running} — and it is queued only when none has it.
+   */
+  private Future<Void> resume(Job job, JobListener listener, JobRecord.Status status, String worker, String control,
+                              int workerEvents) {
+    if (status == JobRecord.Status.RUNNING && worker != null) {
+      followOn(job, listener, worker, control, workerEvents);
+      return Future.succeededFuture();
     }
+    return lookFor(job, listener);
+  }
+
+  /**
+   * Asks every worker node serving the job's model whether it has the job ({@link JobQuery}: no effect there),
+   * then follows it there or queues it; completes when it did.
+   */
+  private Future<Void> lookFor(Job job, JobListener listener) {
+    Set<String> controls = new LinkedHashSet<>();
+    dispatcher.workersOf(job.model()).forEach(w -> controls.add(w.controlAddress()));
+    DeliveryOptions quick = new DeliveryOptions().setSendTimeout(QUERY_TIMEOUT_MS);
+    List<Future<Holder>> asks = controls.stream()
+        .map(control -> vertx.eventBus().<String>request(control, new JobQuery(job.id()), quick)
+            .map(reply -> reply.body() == null || reply.body().isEmpty() ? null : new Holder(reply.body(), control))
+            .otherwise((Holder) null)) // a worker that does not answer cannot be followed either
+        .toList();
+    return Future.join(asks).transform(ar -> {
+      Holder holder = asks.stream().map(Future::result).filter(h -> h != null).findFirst().orElse(null);
+      if (holder == null) {
+        LOG.info("adopted job {}, queued", job.id());
+        dispatcher.adoptQueued(job, listener);
+      } else {
+        LOG.info("adopted job {}: recorded as not yet running, but worker {} has it", job.id(), holder.worker());
+        followOn(job, listener, holder.worker(), holder.control(), 0);
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  /** The backend that answered a {@link JobQuery} with the job, and its node's control address. */
+  private record Holder(String worker, String control) {
+  }
+
+  /** Follows the job as running on {@code worker}, which is told to send its events here; queued if unknown. */
+  private void followOn(Job job, JobListener listener, String worker, String control, int workerEvents) {
+    if (!dispatcher.adoptRunning(job, listener, worker, workerEvents)) {
+      LOG.info("adopted job {}, queued (worker {} is not known here)", job.id(), worker);
+      dispatcher.adoptQueued(job, listener);
+      return;
+    }
+    LOG.info("adopted job {}, running on worker {}", job.id(), worker);
+    vertx.eventBus().<Boolean>request(control, new JobMoved(job.id(), dispatcher.eventsAddress()))
+        .onComplete(ar -> {
+          if (ar.failed() || !Boolean.TRUE.equals(ar.result().body())) {
+            LOG.info("job {}: its worker no longer has it; dispatching it again", job.id());
+            dispatcher.adoptionRefused(job.id());
+          }
+        });
   }
 
   private <T> Future<T> onHome(Supplier<Future<T>> work) {
