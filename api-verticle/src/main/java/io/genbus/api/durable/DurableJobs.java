@@ -273,47 +273,57 @@ public final class DurableJobs {
   }
 
   /**
-   * The jobs this node won, oldest first: each resumes where its record says it stood. One after the other,
-   * as asking workers about a job takes a round trip and the line must keep their order.
+   * The jobs this node won, oldest first: each resumes where its record says it stood. The workers are asked
+   * about every job at once (a worker that does not answer costs its timeout once, not once a job), and the
+   * jobs are placed in order as the answers come, so the line keeps their order.
    */
   private void resume(List<Adopted> adopted) {
+    List<Future<Runnable>> placements = adopted.stream().filter(a -> a != null && a.record() != null)
+        .sorted(Comparator.comparingLong(a -> a.record().createdAt()))
+        .map(this::resume).toList();
     Future<Void> inOrder = Future.succeededFuture();
-    for (Adopted a : adopted.stream().filter(a -> a != null && a.record() != null)
-        .sorted(Comparator.comparingLong(a -> a.record().createdAt())).toList()) {
-      inOrder = inOrder.compose(v -> resume(a));
+    for (Future<Runnable> placement : placements) {
+      inOrder = inOrder.compose(v -> placement.map(place -> {
+        try {
+          place.run();
+        } catch (RuntimeException e) { // one job that cannot be placed must not strand the ones after it
+          LOG.error("an adopted job could not be resumed", e);
+        }
+        return null;
+      }));
     }
   }
 
-  /** Completes once the job (every part of it) is followed or in its line; never fails. */
-  private Future<Void> resume(Adopted a) {
+  /** What places the job (every part of it) in its line or on its worker, once known; never fails. */
+  private Future<Runnable> resume(Adopted a) {
     JobRecord record = a.record();
     if (record.status().terminal()) {
       LOG.info("adopted job {} ({}); finishing it", record.id(), record.status().wire());
       JobRecorder recorder = new JobRecorder(vertx, deps, record, status -> { });
       recorder.adopted();
       recorder.stored().compose(v -> recorder.finish());
-      return Future.succeededFuture();
+      return Future.succeededFuture(() -> { });
     }
     JobRecorder recorder = follow(record);
     recorder.adopted();
     if (a.job() == null) {
       recorder.onError(ErrorCode.WORKER_LOST, "the job's request was lost with its API node");
-      return Future.succeededFuture();
+      return Future.succeededFuture(() -> { });
     }
     Job job = a.job().withReplyTo(dispatcher.eventsAddress());
     if (!record.hasParts()) {
       return resume(job, recorder, record.status(), record.worker(), record.controlAddress(), record.workerEvents());
     }
     // each part where it stood: those done stay done, the others keep their worker or rejoin the line
-    Future<Void> parts = Future.succeededFuture();
+    List<Future<Runnable>> parts = new ArrayList<>();
     for (JobRecord.Part part : record.parts()) {
       if (part.status() != JobRecord.Status.SUCCEEDED) {
-        parts = parts.compose(v -> resume(part(job, part), recorder.part(part.index()), part.status(), part.worker(),
+        parts.add(resume(part(job, part), recorder.part(part.index()), part.status(), part.worker(),
             part.controlAddress(), part.workerEvents()));
       }
     }
     recorder.settleParts();
-    return parts;
+    return Future.all(parts).map(all -> () -> parts.forEach(place -> place.result().run()));
   }
 
   /**
@@ -321,30 +331,12 @@ public final class DurableJobs {
    * say so, the workers of its model are asked first — its owner may have died between a worker's
    * {@code JobAccepted} and writing {@code running} — and it is queued only when none has it.
    */
-  private Future<Void> resume(Job job, JobListener listener, JobRecord.Status status, String worker, String control,
-                              int workerEvents) {
+  private Future<Runnable> resume(Job job, JobListener listener, JobRecord.Status status, String worker,
+                                  String control, int workerEvents) {
     if (status == JobRecord.Status.RUNNING && worker != null) {
-      followOn(job, listener, worker, control, workerEvents);
-      return Future.succeededFuture();
+      return Future.succeededFuture(() -> followOn(job, listener, worker, control, workerEvents));
     }
-    return lookFor(job, listener);
-  }
-
-  /**
-   * Asks every worker node serving the job's model whether it has the job ({@link JobQuery}: no effect there),
-   * then follows it there or queues it; completes when it did.
-   */
-  private Future<Void> lookFor(Job job, JobListener listener) {
-    Set<String> controls = new LinkedHashSet<>();
-    dispatcher.workersOf(job.model()).forEach(w -> controls.add(w.controlAddress()));
-    DeliveryOptions quick = new DeliveryOptions().setSendTimeout(QUERY_TIMEOUT_MS);
-    List<Future<Holder>> asks = controls.stream()
-        .map(control -> vertx.eventBus().<String>request(control, new JobQuery(job.id()), quick)
-            .map(reply -> reply.body() == null || reply.body().isEmpty() ? null : new Holder(reply.body(), control))
-            .otherwise((Holder) null)) // a worker that does not answer cannot be followed either
-        .toList();
-    return Future.join(asks).transform(ar -> {
-      Holder holder = asks.stream().map(Future::result).filter(h -> h != null).findFirst().orElse(null);
+    return holder(job).map(holder -> () -> {
       if (holder == null) {
         LOG.info("adopted job {}, queued", job.id());
         dispatcher.adoptQueued(job, listener);
@@ -352,8 +344,24 @@ public final class DurableJobs {
         LOG.info("adopted job {}: recorded as not yet running, but worker {} has it", job.id(), holder.worker());
         followOn(job, listener, holder.worker(), holder.control(), 0);
       }
-      return Future.succeededFuture();
     });
+  }
+
+  /**
+   * Asks every worker node serving the job's model whether it has the job ({@link JobQuery}: no effect there);
+   * null when none does. Never fails: a worker that does not answer cannot be followed either.
+   */
+  private Future<Holder> holder(Job job) {
+    Set<String> controls = new LinkedHashSet<>();
+    dispatcher.workersOf(job.model()).forEach(w -> controls.add(w.controlAddress()));
+    DeliveryOptions quick = new DeliveryOptions().setSendTimeout(QUERY_TIMEOUT_MS);
+    List<Future<Holder>> asks = controls.stream()
+        .map(control -> vertx.eventBus().<String>request(control, new JobQuery(job.id()), quick)
+            .map(reply -> reply.body() == null || reply.body().isEmpty() ? null : new Holder(reply.body(), control))
+            .otherwise((Holder) null))
+        .toList();
+    return Future.all(asks).map(all -> asks.stream().map(Future::result).filter(h -> h != null).findFirst()
+        .orElse(null));
   }
 
   /** The backend that answered a {@link JobQuery} with the job, and its node's control address. */
