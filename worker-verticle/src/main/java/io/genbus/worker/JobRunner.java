@@ -210,7 +210,6 @@ public final class JobRunner {
     return rj == null || (rj.ended && rj.finalEvent == null) ? null : rj;
   }
 
-
   /** Every running job shows it is alive. */
   public void heartbeat() {
     for (RunningJob rj : List.copyOf(jobs.values())) { // a failed send may cancel, so iterate over a copy
