@@ -5,6 +5,7 @@ import io.genbus.client.GenbusException;
 import io.genbus.client.GenbusRequest;
 import io.genbus.client.GenbusResult;
 import io.genbus.cluster.ClusterNode;
+import io.genbus.cluster.CommonPool;
 import io.genbus.cluster.NodeArgs;
 import io.vertx.core.Future;
 import java.io.IOException;
@@ -30,6 +31,10 @@ import java.util.concurrent.TimeUnit;
  * Exit code 0 when the file is written, 1 when genbus refused or the job failed, 2 for a bad command line.
  */
 public final class ImageToFile {
+
+  static {
+    CommonPool.atLeastTwoThreads(); // before the first logger (see CommonPool): a cluster member on 2 cores
+  }
 
   static final String USAGE = """
       usage: image-to-file --model MODEL --prompt TEXT --out FILE [--input IMAGE] [--key KEY] [node options]

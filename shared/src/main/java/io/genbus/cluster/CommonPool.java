@@ -19,8 +19,8 @@ public final class CommonPool {
 
   /**
    * Asks for two threads where the machine would give fewer, unless the operator chose a size. Effective only
-   * before the pool's first use, and Logback's start-up uses it: the nodes' main classes call this in a static
-   * initialiser placed before their first logger.
+   * before the pool's first use, and Logback's start-up uses it: the nodes' main classes (and the example
+   * application's) call this in a static initialiser placed before their first logger.
    */
   public static void atLeastTwoThreads() {
     String size = sizeFor(System.getProperty(PARALLELISM), Runtime.getRuntime().availableProcessors());
