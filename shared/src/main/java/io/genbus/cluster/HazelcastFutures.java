@@ -8,9 +8,10 @@ import java.util.concurrent.CompletionStage;
 /**
  * Hazelcast's asynchronous answers as Vert.x futures, completed on {@code context}. Not through
  * {@link Future#fromCompletionStage}: it registers with {@code whenComplete}, which Hazelcast runs on its
- * default async executor — and where the common fork-join pool has fewer than two threads (any machine of two
- * cores or less) that executor starts a new thread for every callback (seen: ~700 threads a second under load).
- * Here the callback runs on the thread that completes the operation and only hands the answer to the context.
+ * default async executor — the common fork-join pool, or, where that pool has fewer than two threads, a new
+ * thread for every callback (seen: ~700 threads a second under load; {@link CommonPool} now sizes the pool on
+ * nodes). Here the callback runs on the thread that completes the operation and only hands the answer to the
+ * context: no hop through the pool either way.
  */
 public final class HazelcastFutures {
 
