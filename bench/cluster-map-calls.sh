@@ -13,7 +13,7 @@ SECS=${SECS:-10}
 WARMUP=${WARMUP:-30}
 ensure_wrk
 build_cp
-run() { java "${JAVA_FLAGS[@]}" "$@" -cp "$CP" io.genbus.api.bench.MapCalls "$N" | tail -1 | sed 's/.*: \([0-9.]*\) µs.*, \([0-9]*\) threads started/\1 \2/'; }
+run() { java "${JAVA_FLAGS[@]}" "$@" -cp "$CP" io.genbus.api.bench.MapCalls "$N" | grep '^round 3:' | sed 's/.*: \([0-9.]*\) µs.*, \([0-9]*\) threads started/\1 \2/'; }
 read -r one one_threads <<< "$(run -Djava.util.concurrent.ForkJoinPool.common.parallelism=1)"
 read -r two two_threads <<< "$(run)"
 

@@ -1,6 +1,7 @@
 // The status page's script (served by DashboardHandler as a file: the page's CSP allows no inline script).
-// Follows the workers' load over the event-bus bridge when it is on (else polls /v1/status every second) and /v1/status/history and /v1/status/usage every ten; draws the tables, a 15-minute
-// chart per model, and the cluster's images per hour (last 24 h) by model and by tenant with Chart.js (vendored:
+// Follows the workers' load over the event-bus bridge when it is on (else polls /v1/status every second), and
+// polls /v1/status/history and /v1/status/usage every ten; draws the tables, a 15-minute chart per model, and
+// the cluster's images per hour (last 24 h) by model and by tenant with Chart.js (vendored:
 // /dashboard/chart.umd.min.js).
 "use strict";
 
@@ -257,7 +258,6 @@ async function follow() {
   ws.onmessage = (m) => {
     const msg = JSON.parse(typeof m.data === "string" ? m.data : new TextDecoder().decode(m.data));
     if (msg.type === "rec") {
-      document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
       liveRefresh();
     } else if (msg.type === "err") {
       ws.close(); // refused (no key yet, or a wrong one): poll

@@ -69,14 +69,9 @@ class DashboardBrowserTest {
    * the file is read once Chromium has exited: a hung browser fails the test at the deadline, never blocks it.
    */
   static String renderedDom(String url) throws Exception {
-    return renderedDom(url, "--virtual-time-budget=4000");
-  }
-
-  /** The same after {@code wait}, a Chromium flag such as {@code --virtual-time-budget=4000}. */
-  static String renderedDom(String url, String wait) throws Exception {
     Path profile = Files.createTempDirectory("genbus-chromium");
     Path dom = profile.resolve("dom.html");
-    Process chromium = chromium(profile, wait, "--dump-dom", url)
+    Process chromium = chromium(profile, "--virtual-time-budget=4000", "--dump-dom", url)
         .redirectOutput(dom.toFile())
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();

@@ -1,5 +1,6 @@
 package io.genbus.client;
 
+import io.genbus.protocol.Addresses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Base64;
@@ -11,9 +12,9 @@ import java.util.Objects;
  */
 public final class GenbusRequest {
 
-  public static final String CHAT_COMPLETIONS = "/v1/chat/completions";
-  public static final String IMAGES_GENERATIONS = "/v1/images/generations";
-  public static final String IMAGES_EDITS = "/v1/images/edits";
+  public static final String CHAT_COMPLETIONS = Addresses.CHAT_COMPLETIONS;
+  public static final String IMAGES_GENERATIONS = Addresses.IMAGES_GENERATIONS;
+  public static final String IMAGES_EDITS = Addresses.IMAGES_EDITS;
 
   private final String endpoint;
   private final JsonObject body;

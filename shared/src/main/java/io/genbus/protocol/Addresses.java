@@ -1,5 +1,7 @@
 package io.genbus.protocol;
 
+import java.util.List;
+
 /**
  * Every event-bus address and cluster-wide map name genbus uses, in one place.
  * See docs/protocol.md for who listens where.
@@ -65,6 +67,17 @@ public final class Addresses {
    * reply is a {@link JobLog}: the job's events after number {@code since}, in order.
    */
   public static final String JOBS_EVENTS = "genbus.jobs.events";
+
+  /** The endpoints a job's request names, as their HTTP paths: its body is that endpoint's. */
+  public static final String CHAT_COMPLETIONS = "/v1/chat/completions";
+  public static final String IMAGES_GENERATIONS = "/v1/images/generations";
+  public static final String IMAGES_EDITS = "/v1/images/edits";
+
+  /**
+   * The endpoints whose bodies a durable job's envelope {@code {endpoint, body}} may carry, to {@link #JOBS_SUBMIT}
+   * and to {@code POST /v1/jobs} alike.
+   */
+  public static final List<String> JOB_ENDPOINTS = List.of(CHAT_COMPLETIONS, IMAGES_GENERATIONS, IMAGES_EDITS);
 
   /** Message header of {@link #JOBS_SUBMIT} and {@link #JOBS_EVENTS}: the caller's API key, as after {@code Bearer}. */
   public static final String API_KEY_HEADER = "genbus-api-key";

@@ -68,7 +68,8 @@ public final class BrowserBridge {
   private Future<Boolean> owns(JsonObject register) {
     String address = String.valueOf(register.getValue("address"));
     Matcher job = JOB_ADDRESS.matcher(address);
-    if (!job.matches() && !address.equals(Addresses.WORKERS_LOAD)) {
+    boolean ofJob = job.matches();
+    if (!ofJob && !address.equals(Addresses.WORKERS_LOAD)) {
       return Future.succeededFuture(true);
     }
     Caller caller;
@@ -78,9 +79,7 @@ public final class BrowserBridge {
     } catch (ApiException e) {
       return Future.succeededFuture(false);
     }
-    if (!job.matches()) {
-      return Future.succeededFuture(true);
-    }
-    return store.record(job.group(1)).map(record -> record != null && record.caller().equals(caller.keyId()));
+    return !ofJob ? Future.succeededFuture(true)
+        : store.record(job.group(1)).map(record -> record != null && record.caller().equals(caller.keyId()));
   }
 }

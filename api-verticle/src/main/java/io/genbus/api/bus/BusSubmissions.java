@@ -44,9 +44,6 @@ import org.slf4j.LoggerFactory;
 public final class BusSubmissions {
 
   private static final Logger LOG = LoggerFactory.getLogger(BusSubmissions.class);
-  /** The endpoints whose bodies the submit address takes, as over HTTP. */
-  static final List<String> ENDPOINTS = List.of(DurableRequests.CHAT_ENDPOINT, ImagesApiHandler.GENERATIONS,
-      ImagesApiHandler.EDITS);
   private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{24}");
   /** Image bytes one {@link JobLog} carries at most (besides its first event): the rest comes on the next ask. */
   static final long MAX_LOG_BYTES = 16L * 1024 * 1024;
@@ -89,7 +86,7 @@ public final class BusSubmissions {
       Caller caller = auth.caller(m.headers().get(Addresses.API_KEY_HEADER));
       String idempotencyKey = DurableRequests.idempotencyKey(m.headers().get(Addresses.IDEMPOTENCY_KEY_HEADER));
       JsonObject envelope = object(m.body());
-      JsonObject body = DurableRequests.envelopeBody(envelope, ENDPOINTS);
+      JsonObject body = DurableRequests.envelopeBody(envelope, Addresses.JOB_ENDPOINTS);
       String endpoint = envelope.getString("endpoint");
       // The body as HTTP would have carried it: bounded, hashed and parsed the same way.
       return vertx.executeBlocking(body::toBuffer, false)

@@ -12,6 +12,7 @@ import io.genbus.api.errors.ApiException;
 import io.genbus.api.observability.RequestIds;
 import io.genbus.api.webhooks.WebhookSender;
 import io.genbus.config.ApiConfig;
+import io.genbus.protocol.Addresses;
 import io.genbus.protocol.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -34,7 +35,7 @@ import java.util.regex.Pattern;
  */
 public final class DurableRequests {
 
-  public static final String CHAT_ENDPOINT = "/v1/chat/completions";
+  public static final String CHAT_ENDPOINT = Addresses.CHAT_COMPLETIONS;
   private static final Pattern KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
 
   private final ApiConfig config;

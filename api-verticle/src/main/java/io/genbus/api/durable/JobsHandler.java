@@ -13,6 +13,7 @@ import io.genbus.api.images.ImagesApiHandler;
 import io.genbus.api.images.ImagesJobView;
 import io.genbus.api.tenants.TenantGate;
 import io.genbus.config.ApiConfig;
+import io.genbus.protocol.Addresses;
 import io.genbus.protocol.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -36,8 +37,6 @@ import java.util.regex.Pattern;
 public final class JobsHandler {
 
   private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{24}");
-  private static final List<String> ENDPOINTS = List.of(DurableRequests.CHAT_ENDPOINT, ImagesApiHandler.GENERATIONS,
-      ImagesApiHandler.EDITS);
   static final int MAX_LIMIT = 100;
 
   private final ApiConfig config;
@@ -68,7 +67,7 @@ public final class JobsHandler {
   public void create(RoutingContext ctx) {
     try {
       JsonObject envelope = envelope(ctx.body().buffer());
-      JsonObject body = DurableRequests.envelopeBody(envelope, ENDPOINTS);
+      JsonObject body = DurableRequests.envelopeBody(envelope, Addresses.JOB_ENDPOINTS);
       String endpoint = envelope.getString("endpoint");
       String webhook = ChatRequestParser.webhook(envelope, "webhook");
       String hash = DurableRequests.hash(endpoint, body.toBuffer());

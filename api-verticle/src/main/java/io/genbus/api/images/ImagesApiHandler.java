@@ -19,6 +19,7 @@ import io.genbus.api.observability.RequestIds;
 import io.genbus.api.tenants.TenantAdmission;
 import io.genbus.api.tenants.TenantGate;
 import io.genbus.config.ApiConfig;
+import io.genbus.protocol.Addresses;
 import io.genbus.protocol.InputImage;
 import io.genbus.protocol.Job;
 import io.vertx.core.Future;
@@ -45,8 +46,8 @@ import java.util.function.Function;
  */
 public final class ImagesApiHandler {
 
-  public static final String GENERATIONS = "/v1/images/generations";
-  public static final String EDITS = "/v1/images/edits";
+  public static final String GENERATIONS = Addresses.IMAGES_GENERATIONS;
+  public static final String EDITS = Addresses.IMAGES_EDITS;
 
   private final Vertx vertx;
   private final ApiConfig config;

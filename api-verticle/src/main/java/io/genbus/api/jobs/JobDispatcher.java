@@ -8,9 +8,9 @@ import io.genbus.protocol.CancelJob;
 import io.genbus.protocol.ErrorCode;
 import io.genbus.protocol.ErrorLanguage;
 import io.genbus.protocol.Job;
-import io.genbus.protocol.WorkerInfo;
 import io.genbus.protocol.JobAccepted;
 import io.genbus.protocol.JobEvent;
+import io.genbus.protocol.WorkerInfo;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -156,12 +156,12 @@ public final class JobDispatcher {
     return true;
   }
 
-  /** An adopted job's worker does not have it (any more): it is lost there. */
   /** The live backends serving {@code model}, as the directory knows them now. */
   public List<WorkerInfo> workersOf(String model) {
     return directory.workers(model).stream().map(WorkerBackend::info).toList();
   }
 
+  /** An adopted job's worker does not have it (any more): it is lost there. */
   public void adoptionRefused(String jobId) {
     TrackedJob t = jobs.get(jobId);
     if (t != null && !t.queued()) {
