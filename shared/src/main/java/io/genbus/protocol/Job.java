@@ -20,11 +20,22 @@ import java.util.Objects;
  *                  API node is unreachable. A durable job (recorded in the cluster, see docs/protocol.md "Durable
  *                  jobs") keeps running that long after its API node stopped answering, waiting for another API
  *                  node to adopt it ({@link JobMoved}); its final event is then acknowledged
+ * @param finalAsReply true when the sender takes a final {@link JobEvent} as the reply to this request: a worker
+ *                  then holds its {@link JobAccepted} back for a moment, and a job that ends within it is answered
+ *                  by its final event alone (one message instead of two). Only for jobs that are not durable (a
+ *                  durable job's final event must be acknowledged); false from senders that expect
+ *                  {@link JobAccepted} only
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt,
                   List<InputImage> images, ImageOptions options, InputImage mask, long adoptionGraceMs,
-                  JobOrigin origin) {
+                  JobOrigin origin, boolean finalAsReply) {
+
+  /** A job whose sender expects {@link JobAccepted} as the reply. */
+  public Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt,
+             List<InputImage> images, ImageOptions options, InputImage mask, long adoptionGraceMs, JobOrigin origin) {
+    this(id, model, prompt, seed, replyTo, createdAt, images, options, mask, adoptionGraceMs, origin, false);
+  }
 
   /** A job without an origin (set with {@link #withOrigin}). */
   public Job(String id, String model, String prompt, Long seed, String replyTo, long createdAt,
@@ -63,12 +74,20 @@ public record Job(String id, String model, String prompt, Long seed, String repl
 
   /** The same job with its events going to another API node's address (it was adopted). */
   public Job withReplyTo(String newReplyTo) {
-    return new Job(id, model, prompt, seed, newReplyTo, createdAt, images, options, mask, adoptionGraceMs, origin);
+    return new Job(id, model, prompt, seed, newReplyTo, createdAt, images, options, mask, adoptionGraceMs, origin,
+        finalAsReply);
   }
 
   /** The same job, asked for by {@code newOrigin}. */
   public Job withOrigin(JobOrigin newOrigin) {
-    return new Job(id, model, prompt, seed, replyTo, createdAt, images, options, mask, adoptionGraceMs, newOrigin);
+    return new Job(id, model, prompt, seed, replyTo, createdAt, images, options, mask, adoptionGraceMs, newOrigin,
+        finalAsReply);
+  }
+
+  /** The same job, sent by one that takes a final event as the reply ({@link #finalAsReply}); durable jobs never are. */
+  public Job withFinalAsReply() {
+    return durable() || finalAsReply ? this
+        : new Job(id, model, prompt, seed, replyTo, createdAt, images, options, mask, adoptionGraceMs, origin, true);
   }
 
   /** The tenant that asked for it ({@code default} when unknown). */

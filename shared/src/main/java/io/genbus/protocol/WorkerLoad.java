@@ -8,6 +8,13 @@ package io.genbus.protocol;
  * @param busy        jobs it runs now
  * @param concurrency its slots
  * @param draining    it takes no new jobs (shutting down)
+ * @param unanswered  of the {@code busy} jobs, those whose request it has not answered yet ({@link Job#finalAsReply}):
+ *                    the API node that sent one still counts it as on its way, and must not count it twice
  */
-public record WorkerLoad(String workerId, int busy, int concurrency, boolean draining) {
+public record WorkerLoad(String workerId, int busy, int concurrency, boolean draining, int unanswered) {
+
+  /** The load of a backend that holds no answer back. */
+  public WorkerLoad(String workerId, int busy, int concurrency, boolean draining) {
+    this(workerId, busy, concurrency, draining, 0);
+  }
 }

@@ -44,6 +44,12 @@ public final class JobRunner {
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
   /** How long a heartbeat may take to be acknowledged before the API node is taken for gone. */
   static final long HEARTBEAT_TIMEOUT_MS = 10_000;
+  /**
+   * How long {@link JobAccepted} is held back for a job whose sender takes its final event as the reply
+   * ({@link Job#finalAsReply}): a job that ends sooner costs one message fewer. Short against any real
+   * generation (seconds), and against the API node's wait for an answer (10 s).
+   */
+  static final long ACCEPT_LINGER_MS = 20;
 
   private final Vertx vertx;
   private final WorkerInfo info;
@@ -57,6 +63,8 @@ public final class JobRunner {
   private final DeliveryOptions heartbeatDelivery = new DeliveryOptions().setSendTimeout(HEARTBEAT_TIMEOUT_MS);
   private boolean draining;
   private Promise<Void> idle;
+  /** Jobs whose request is not answered yet (their {@code JobAccepted} held back). */
+  private int unanswered;
 
   /**
    * @param jobTimeoutMs  0 = no limit
@@ -82,8 +90,9 @@ public final class JobRunner {
     return jobs.size();
   }
 
+  /** Its busy slots, and how many of those jobs wait for their answer ({@link #ACCEPT_LINGER_MS}). */
   public WorkerLoad load() {
-    return new WorkerLoad(info.workerId(), jobs.size(), info.concurrency(), draining);
+    return new WorkerLoad(info.workerId(), jobs.size(), info.concurrency(), draining, unanswered);
   }
 
   /** A job sent to this backend: run it in a free slot and answer {@link JobAccepted}, or refuse it. */
@@ -104,7 +113,13 @@ public final class JobRunner {
     RunningJob rj = new RunningJob(job);
     jobs.put(job.id(), rj);
     counters.started(jobs.size(), info.concurrency());
-    message.reply(new JobAccepted(job.id(), info.workerId(), info.controlAddress()));
+    if (job.finalAsReply() && !job.durable()) {
+      rj.unanswered = message;
+      unanswered++;
+      rj.lingerTimer = vertx.setTimer(ACCEPT_LINGER_MS, id -> answerAccepted(rj));
+    } else {
+      message.reply(new JobAccepted(job.id(), info.workerId(), info.controlAddress()));
+    }
     if (jobs.size() == info.concurrency()) {
       onLoadChange.run(); // now full
     }
@@ -113,6 +128,26 @@ public final class JobRunner {
       rj.timeoutTimer = vertx.setTimer(jobTimeoutMs, id -> timeout(rj));
     }
     inOutputFormat(rj, start(rj)).onComplete(ar -> finish(rj, ar));
+  }
+
+  /** Answers a job's request with {@link JobAccepted}, if it is still unanswered. */
+  private void answerAccepted(RunningJob rj) {
+    if (rj.unanswered != null) {
+      answer(rj, new JobAccepted(rj.job.id(), info.workerId(), info.controlAddress()));
+    }
+  }
+
+  /** Answers a job's held-back request with {@code reply}; false if it was answered already. */
+  private boolean answer(RunningJob rj, Object reply) {
+    Message<Job> request = rj.unanswered;
+    if (request == null) {
+      return false;
+    }
+    rj.unanswered = null;
+    unanswered--;
+    vertx.cancelTimer(rj.lingerTimer);
+    request.reply(reply);
+    return true;
   }
 
   /** The generation of a job; a generator that throws instead of failing its future still ends the job. */
@@ -267,6 +302,7 @@ public final class JobRunner {
         send(rj, JobEvent.error(rj.job.id(), info.workerId(), toJobError(rj.job, result.cause())));
       }
     }
+    answerAccepted(rj); // ended without a final event of its own (cancelled): the request still gets its answer
     if (rj.finalEvent != null) {
       parked.put(rj.job.id(), rj); // until an API node acknowledges it (durable jobs)
     } else if (wasEnded) {
@@ -312,9 +348,15 @@ public final class JobRunner {
    * Sends a content or final event to the API verticle that owns the job, without an acknowledgement: one
    * each would double a job's messages for no news (a job the API gives up on gets a {@code CancelJob}, a
    * dead API node shows at the next heartbeat). Only a message that cannot be written at all (no handler,
-   * connection gone) is noticed: a job still streaming stops, a last event is logged.
+   * connection gone) is noticed: a job still streaming stops, a last event is logged. A job whose request is
+   * still unanswered ({@link #ACCEPT_LINGER_MS}) has its final event sent as that answer, and is accepted
+   * before any other event.
    */
   private void send(RunningJob rj, JobEvent event) {
+    if (event.terminal() && answer(rj, event)) {
+      return; // it ended within the linger: its final event is the whole answer
+    }
+    answerAccepted(rj); // content follows: the API node learns first that the job runs here
     if (rj.job.durable()) {
       sendDurable(rj, event.withSeq(++rj.seq));
       return;
@@ -403,6 +445,7 @@ public final class JobRunner {
    * nobody waits for the job any more, so it is stopped and its slot freed.
    */
   private void beat(RunningJob rj) {
+    answerAccepted(rj);
     JobEvent progress = JobEvent.progress(rj.job.id(), info.workerId(), "running");
     String to = rj.replyTo;
     vertx.eventBus().request(to, progress, heartbeatDelivery).onComplete(ar -> {
@@ -430,6 +473,9 @@ public final class JobRunner {
     /** Where its events go: the job's API node, or the one that adopted it. */
     String replyTo;
     long timeoutTimer = -1;
+    /** The job's request while its answer is held back ({@link #ACCEPT_LINGER_MS}); null once answered. */
+    Message<Job> unanswered;
+    long lingerTimer = -1;
     boolean ended;
     /** The partial images sent so far: the result waits for them, so they arrive first. */
     Future<Void> partials = Future.succeededFuture();

@@ -24,6 +24,7 @@ import io.genbus.protocol.RecordCodec;
 import io.genbus.protocol.StatusRequest;
 import io.genbus.protocol.WorkerLoad;
 import io.genbus.protocol.WorkerStats;
+import io.genbus.worker.local.LocalRenderer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -399,6 +400,84 @@ class WorkerVerticleTest {
       last.release();
       nextOf("last", JobEvent.Type.DONE);
       await(undeployed);
+    }
+  }
+
+  @Nested
+  @DisplayName("a job whose sender takes its final event as the answer (Job.finalAsReply)")
+  class FinalAsReply {
+
+    private Future<Object> sendAnswered(String id, String model, String node) {
+      Job job = new Job(id, model, "a cat", 1L, REPLY, System.currentTimeMillis(), List.of()).withFinalAsReply();
+      return vertx.eventBus().request(Addresses.model(model, node), job).map(Message::body);
+    }
+
+    /** A node of one backend, {@code generator}, serving {@code model}. */
+    private void deploy(String node, String model, Generator generator) throws Exception {
+      WorkerConfig config = new ConfigLoader(Map.of()).workerFromText(
+          "heartbeatSeconds: 1\nbackends:\n  - {type: local, models: [" + model + "], concurrency: 1}\n");
+      await(vertx.deployVerticle(Workers.alone(config, node, (v, backend) -> generator)));
+    }
+
+    @Test
+    @DisplayName("one that ends at once is answered by its DONE alone, carrying the image; nothing goes to the events address")
+    void endsAtOnce() throws Exception {
+      JobEvent done = assertInstanceOf(JobEvent.class, await(sendAnswered("quick", "fast", workerOf("fast"))));
+      assertEquals("quick", done.jobId());
+      assertEquals(JobEvent.Type.DONE, done.type());
+      assertEquals(32, ImageIO.read(new ByteArrayInputStream(done.data())).getWidth());
+      submit("then", "fast", REPLY); // a job of a sender that expects JobAccepted: its events go to the address
+      assertEquals("then", nextContent().jobId(), "an event of the answered job reached the events address");
+      assertEquals(2, stats().completed());
+      assertFalse(cancel("quick"), "the worker still holds the answered job");
+    }
+
+    @Test
+    @DisplayName("one still running after the linger is accepted then, reported as unanswered until then, and streams as usual")
+    void acceptedAfterTheLinger() throws Exception {
+      loads.clear();
+      long sent = System.nanoTime();
+      Future<Object> answer = sendAnswered("slow", "held", workerOf("held"));
+      Gate.Held held = await(gate.next());
+      // The report published when its one slot filled says the job is not answered yet: its sender counts it
+      // as on its way, so it must not count it twice.
+      WorkerLoad whenFull = nextLoad(l -> l.workerId().equals(workerOf("held")));
+      assertEquals(1, whenFull.busy());
+      assertEquals(1, whenFull.unanswered());
+      JobAccepted accepted = assertInstanceOf(JobAccepted.class, await(answer));
+      assertTrue(System.nanoTime() - sent >= JobRunner.ACCEPT_LINGER_MS * 1_000_000, "accepted before the linger ended");
+      assertEquals(Addresses.workerControl(NODE), accepted.controlAddress());
+      // answered: the next heartbeat's report counts it as running only
+      nextLoad(l -> l.workerId().equals(workerOf("held")) && l.busy() == 1 && l.unanswered() == 0);
+      held.release();
+      assertEquals(JobEvent.Type.DONE, nextOf("slow", JobEvent.Type.DONE).type());
+    }
+
+    @Test
+    @DisplayName("one that fails at once is answered by its ERROR, retryable as the backend said")
+    void failsAtOnce() throws Exception {
+      deploy("failing-node", "failing", (request, cancellation) ->
+          Future.failedFuture(new GenerationException(ErrorCode.UPSTREAM_UNAVAILABLE, "the upstream could not be reached")));
+      JobEvent error = assertInstanceOf(JobEvent.class, await(sendAnswered("doomed", "failing", "failing-node/0")));
+      assertEquals(JobEvent.Type.ERROR, error.type());
+      assertEquals(ErrorCode.UPSTREAM_UNAVAILABLE.code(), error.error().code());
+      assertTrue(error.error().retryable());
+      assertEquals(1, stats("failing-node").failed());
+    }
+
+    @Test
+    @DisplayName("one whose result has text besides its image is accepted first, then sends TEXT and DONE in order")
+    void textAndImage() throws Exception {
+      byte[] png = LocalRenderer.renderPng("a cat", 1, 16);
+      deploy("talker-node", "talker", (request, cancellation) -> Future.succeededFuture(
+          new GenerationResult("here it is", List.of(new GenerationResult.GeneratedImage("image/png", png)))));
+      assertInstanceOf(JobAccepted.class, await(sendAnswered("chatty", "talker", "talker-node/0")));
+      JobEvent text = nextContent();
+      assertEquals(JobEvent.Type.TEXT, text.type());
+      assertEquals("here it is", text.text());
+      JobEvent done = nextContent();
+      assertEquals(JobEvent.Type.DONE, done.type());
+      assertEquals("chatty", done.jobId());
     }
   }
 

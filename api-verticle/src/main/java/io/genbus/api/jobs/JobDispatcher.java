@@ -243,10 +243,16 @@ public final class JobDispatcher {
     }
     modelLastServed.put(t.model(), now);
     String attemptWorker = worker.id();
-    vertx.eventBus().<JobAccepted>request(Addresses.model(t.model(), worker.id()), t.job,
+    vertx.eventBus().request(Addresses.model(t.model(), worker.id()), t.job.withFinalAsReply(),
             new DeliveryOptions().setSendTimeout(ACCEPT_TIMEOUT_MS))
-        .map(Message::body)
-        .onSuccess(accepted -> onAccepted(t, attemptWorker, accepted))
+        .onSuccess(reply -> {
+          if (reply.body() instanceof JobEvent ended) { // it ended at once: its final event is the answer
+            onAccepted(t, attemptWorker, null);
+            onEvent(reply, ended);
+          } else {
+            onAccepted(t, attemptWorker, ((JobAccepted) reply.body()).controlAddress());
+          }
+        })
         .onFailure(err -> onRefused(t, attemptWorker, err));
   }
 
@@ -255,17 +261,18 @@ public final class JobDispatcher {
     return jobs.get(t.id()) == t && t.isOn(worker);
   }
 
-  private void onAccepted(TrackedJob t, String worker, JobAccepted accepted) {
+  /** @param controlAddress where the worker takes {@code CancelJob}; null when the job ended already */
+  private void onAccepted(TrackedJob t, String worker, String controlAddress) {
     directory.accepted(worker);
     if (!current(t, worker)) {
       // It left (client gone, or moved to another worker) before the answer: stop it on the worker that
       // took it (not necessarily the job's current one), and free that slot.
       directory.release(worker);
-      sendCancel(accepted.controlAddress(), t.id(), "the job left before it was accepted");
+      sendCancel(controlAddress, t.id(), "the job left before it was accepted");
       return;
     }
     t.accepted(System.currentTimeMillis());
-    t.listener.onAccepted(worker, accepted.controlAddress());
+    t.listener.onAccepted(worker, controlAddress);
   }
 
   private void onRefused(TrackedJob t, String worker, Throwable err) {
@@ -289,7 +296,15 @@ public final class JobDispatcher {
   }
 
   private void onEvent(Message<JobEvent> message) {
-    JobEvent event = message.body();
+    onEvent(message, message.body());
+  }
+
+  /**
+   * An event of a job: sent to this node's events address, or the final event answering the job's request
+   * ({@link Job#finalAsReply}; {@code message} then has no reply address, and its acknowledgements go nowhere).
+   */
+  private void onEvent(Message<?> message, JobEvent received) {
+    JobEvent event = received;
     TrackedJob t = jobs.get(event.jobId());
     if (t == null || !t.isOn(event.workerId())) {
       // Cancelled, timed out or moved to another worker: a heartbeat's failure tells the worker to stop;
@@ -350,7 +365,7 @@ public final class JobDispatcher {
   }
 
   /** A final event is acknowledged once the job's listener has it stored (at once, unless the job is durable). */
-  private static void acknowledgeWhenStored(Message<JobEvent> message, TrackedJob t) {
+  private static void acknowledgeWhenStored(Message<?> message, TrackedJob t) {
     t.listener.stored().onComplete(ar -> {
       if (ar.succeeded()) {
         message.reply(null);

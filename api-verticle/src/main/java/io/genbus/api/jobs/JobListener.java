@@ -9,7 +9,10 @@ import io.vertx.core.Future;
  */
 public interface JobListener {
 
-  /** A worker took the job (again, after a failover): it runs there now. */
+  /**
+   * A worker took the job (again, after a failover): it runs there now. {@code controlAddress} is null for a
+   * job (never a durable one) that ended as soon as it was taken: its final event follows at once.
+   */
   default void onAccepted(String workerId, String controlAddress) {
   }
 

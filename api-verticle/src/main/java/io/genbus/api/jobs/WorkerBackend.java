@@ -78,8 +78,14 @@ public final class WorkerBackend {
     running = Math.max(0, running - 1);
   }
 
-  void report(int reportedBusy, boolean reportedDraining) {
-    running = reportedBusy;
+  /**
+   * The worker's own count. Jobs it has not answered yet are taken for this node's pending ones, counted once,
+   * as pending (another API node's cannot be told apart: if they were, the worker's refusal settles it, as for
+   * any race between API nodes). A report that comes late counts a job that has ended since: the slot looks
+   * busy until the next report, never free too soon.
+   */
+  void report(int reportedBusy, int reportedUnanswered, boolean reportedDraining) {
+    running = Math.max(0, reportedBusy - Math.min(pending, reportedUnanswered));
     draining = reportedDraining;
   }
 }

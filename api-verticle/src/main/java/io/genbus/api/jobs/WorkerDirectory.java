@@ -221,7 +221,7 @@ public final class WorkerDirectory {
     if (w == null) {
       return; // not announced yet; the next refresh brings it
     }
-    w.report(load.busy(), load.draining());
+    w.report(load.busy(), load.unanswered(), load.draining());
     if (w.free() > 0) {
       w.info().models().forEach(onCapacity);
     }
