@@ -95,7 +95,11 @@ public final class JobRunner {
     return new WorkerLoad(info.workerId(), jobs.size(), info.concurrency(), draining, unanswered);
   }
 
-  /** A job sent to this backend: run it in a free slot and answer {@link JobAccepted}, or refuse it. */
+  /**
+   * A job sent to this backend: run it in a free slot and answer {@link JobAccepted} (for a job that says
+   * {@link Job#finalAsReply}, held back up to {@link #ACCEPT_LINGER_MS}: its final event if it ends by then), or
+   * refuse it.
+   */
   public void accept(Message<Job> message) {
     Job job = message.body();
     if (draining) {
