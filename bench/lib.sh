@@ -84,6 +84,19 @@ write_section() {
     !skip { print }' "$doc" > "$doc.tmp" && mv "$doc.tmp" "$doc"
 }
 
+# path_configs DIR : writes DIR/l.yaml (genbus's local path: the local backend, size 64, no delay) and DIR/u.yaml
+# (an openai-chat backend in front of a fake upstream on 127.0.0.1:18090), both with the API on 18082 and CONNS
+# slots, and DIR/body.json, the request both are sent (upstream-path.sh, compare-commits.sh)
+path_configs() {
+  local backend
+  printf '{"model":"bench-model","messages":[{"role":"user","content":"a cat"}]}' > "$1/body.json"
+  for backend in "l:{type: local, models: [bench-model], concurrency: $CONNS, size: 64, delayMs: 0}" \
+      "u:{type: openai-chat, models: [bench-model], baseUrl: 'http://127.0.0.1:18090', apiKeys: [bench-key], concurrency: $CONNS}"; do
+    printf 'api:\n  host: 127.0.0.1\n  port: 18082\n  queue: {buffer: 0}\nworker:\n  backends:\n    - %s\n' \
+      "${backend#?:}" > "$1/${backend%%:*}.yaml"
+  done
+}
+
 machine() {
   echo "$(nproc) cores, $(java -version 2>&1 | head -1), $(date -u +%Y-%m-%d)"
 }

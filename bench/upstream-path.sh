@@ -17,13 +17,7 @@ ensure_wrk
 build_cp
 work=$(mktemp -d)
 name="bench-$$"
-printf '{"model":"bench-model","messages":[{"role":"user","content":"a cat"}]}' > "$work/body.json"
-config() { # BACKEND-YAML -> a config with the API on 18082 and that one backend
-  printf 'api:\n  host: 127.0.0.1\n  port: 18082\n  queue: {buffer: 0}\nworker:\n  backends:\n%s\n' "$1"
-}
-config "    - {type: local, models: [bench-model], concurrency: $CONNS, size: 64, delayMs: 0}" > "$work/local.yaml"
-config "    - {type: openai-chat, models: [bench-model], baseUrl: 'http://127.0.0.1:18090', apiKeys: [bench-key], concurrency: $CONNS}" \
-  > "$work/upstream.yaml"
+path_configs "$work"
 
 genbus() { # CONFIG CLUSTER
   start worker "$work/worker-$2.log" java "${JAVA_FLAGS[@]}" -Xmx1g -jar worker-verticle/target/genbus-worker.jar --config "$1" --cluster-name "$2"
@@ -32,14 +26,14 @@ genbus() { # CONFIG CLUSTER
 }
 
 echo "(l) genbus, local backend ..." >&2
-genbus "$work/local.yaml" "$name-l"
+genbus "$work/l.yaml" "$name-l"
 l=$(measure http://127.0.0.1:18082/v1/chat/completions "$work/body.json")
 l1=$(wrk_post http://127.0.0.1:18082/v1/chat/completions 1 5 "$work/body.json")
 stop_all
 
 echo "(u) genbus in front of a fake OpenAI-compatible upstream ..." >&2
 start upstream "$work/upstream.log" java -Xmx1g -cp "$CP" io.genbus.api.bench.BareServer 18090
-genbus "$work/upstream.yaml" "$name-u"
+genbus "$work/u.yaml" "$name-u"
 u=$(measure http://127.0.0.1:18082/v1/chat/completions "$work/body.json")
 u1=$(wrk_post http://127.0.0.1:18082/v1/chat/completions 1 5 "$work/body.json")
 echo "(d) the fake upstream directly ..." >&2
