@@ -18,8 +18,7 @@ build_cp
 work=$(mktemp -d)
 base_tree="$work/base"
 git worktree add -f --detach "$base_tree" "$BASE" >/dev/null 2>&1
-trap 'for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true;
-      git worktree remove --force "$base_tree" 2>/dev/null || true' EXIT
+trap 'stop_all; git worktree remove --force "$base_tree" 2>/dev/null || true' EXIT
 echo "building $BASE ..." >&2
 (cd "$base_tree" && mvn -q -B -DskipTests package)
 

@@ -7,6 +7,7 @@ import static io.genbus.api.TestCluster.await;
 import static io.genbus.api.TestCluster.workerConfig;
 import static io.genbus.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,11 +23,15 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.genbus.cluster.ClusterNode;
 import io.genbus.config.LocalBackendConfig;
 import io.genbus.config.WorkerConfig;
+import io.genbus.protocol.JobAccepted;
+import io.genbus.protocol.JobEvent;
 import io.genbus.protocol.WorkerStats;
 import io.genbus.worker.Gate;
 import io.genbus.worker.Generators;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
@@ -35,8 +40,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -164,6 +171,35 @@ class GatewayClusterTest {
       BufferedImage image = decodeImage(choice.getJsonObject("message").getString("content"));
       assertEquals(64, image.getWidth());
       assertEquals(64, image.getHeight());
+    }
+
+    @Test
+    @DisplayName("a job that ends at once comes back as one message: its DONE, as the answer to the Job")
+    void answeredByItsDone() {
+      List<Object> toApi = new CopyOnWriteArrayList<>(); // what reaches the API node's handlers
+      Handler<DeliveryContext<Object>> record = ctx -> {
+        if (ctx.message().body() instanceof JobEvent || ctx.message().body() instanceof JobAccepted) {
+          toApi.add(ctx.message().body());
+        }
+        ctx.next();
+      };
+      apiNode.vertx().eventBus().addInboundInterceptor(record);
+      try {
+        // A render slower than the worker's 20-ms linger (a cold JVM, a GC pause on a busy CI machine) is
+        // accepted first, rightly: so a few jobs are sent, and one of them must come back as its DONE alone.
+        List<List<Object>> jobs = new ArrayList<>();
+        for (int i = 0; i < 10 && jobs.stream().noneMatch(j -> j.size() == 1); i++) {
+          String id = chat(open, chatBody(FAST, "a quick cat " + i, false)).json().getString("id").substring("chatcmpl-".length());
+          jobs.add(toApi.stream().filter(m -> id.equals(m instanceof JobEvent e ? e.jobId() : ((JobAccepted) m).jobId())).toList());
+        }
+        List<Object> answered = jobs.stream().filter(j -> j.size() == 1).findFirst()
+            .orElseThrow(() -> new AssertionError("every job was accepted before its DONE: " + jobs));
+        JobEvent done = assertInstanceOf(JobEvent.class, answered.get(0));
+        assertEquals(JobEvent.Type.DONE, done.type());
+        assertNotNull(done.data(), "the image rides on it");
+      } finally {
+        apiNode.vertx().eventBus().removeInboundInterceptor(record);
+      }
     }
 
     @Test
