@@ -74,7 +74,10 @@ public final class DurableJobs {
   public record ImageParts(List<String> ids, ImageOptions options, InputImage mask, JsonObject answer) {
   }
 
-  /** The job a request stands for, and whether the request created it (false: an earlier one, same key). */
+  /**
+   * The job a request stands for, and whether the request created it (false: an earlier one, same key). A
+   * created job's record is as it was created (queued): the live one belongs to the scheduler's loop.
+   */
   public record Created(JobRecord record, boolean fresh) {
   }
 
@@ -130,13 +133,13 @@ public final class DurableJobs {
     Future<Void> written = Future.all(store.put(record), store.putRequest(job), store.own(n.id(), deps.nodeId()))
         .mapEmpty();
     if (n.idempotencyKey() == null) {
-      return written.compose(v -> submit(record, job)).map(v -> new Created(record, true));
+      return written.compose(v -> submit(record, job));
     }
     return written
         .compose(v -> store.claim(n.caller(), n.idempotencyKey(), n.id(), n.bodyHash()))
         .compose(claim -> {
           if (claim.jobId().equals(n.id())) {
-            return submit(record, job).map(v -> new Created(record, true));
+            return submit(record, job);
           }
           Future<Void> dropped = store.remove(n.id());
           if (!claim.bodyHash().equals(n.bodyHash())) {
@@ -190,7 +193,13 @@ public final class DurableJobs {
     return recorder.stored().map(true);
   }
 
-  private Future<Void> submit(JobRecord record, Job job) {
+  /**
+   * Hands the job to the dispatcher. The request is answered with a copy of the record taken before: from then
+   * on the dispatcher updates the record on its own loop (a fast worker may have it running before the caller
+   * reads it, which must neither show in the answer to the request that made it nor be read across threads).
+   */
+  private Future<Created> submit(JobRecord record, Job job) {
+    Created created = new Created(record.copy(), true);
     return onHome(() -> {
       JobRecorder recorder = follow(record);
       if (record.hasParts()) {
@@ -200,7 +209,7 @@ public final class DurableJobs {
       } else {
         dispatcher.submit(job, recorder);
       }
-      return Future.succeededFuture();
+      return Future.succeededFuture(created);
     });
   }
 
